@@ -1,0 +1,83 @@
+package io.github.seqrec.kernels.internal.vector;
+
+import io.github.seqrec.kernels.internal.ActivationKernels;
+import io.github.seqrec.kernels.internal.AttentionKernels;
+import io.github.seqrec.kernels.internal.ConvolutionKernels;
+import io.github.seqrec.kernels.internal.DenseKernels;
+import io.github.seqrec.kernels.internal.GraphKernels;
+import io.github.seqrec.kernels.internal.HashingKernels;
+import io.github.seqrec.kernels.internal.KernelProvider;
+import io.github.seqrec.kernels.internal.NormalizationKernels;
+import io.github.seqrec.kernels.internal.RecurrentKernels;
+import io.github.seqrec.kernels.internal.SelectionKernels;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
+
+/**
+ * The Vector API backend. Loaded reflectively by {@link KernelProvider} only after its checks
+ * passed; the constructor touches the Vector API once so that any failure to link or intrinsify
+ * surfaces here, inside the guarded lookup, rather than in the middle of a kernel (JDK-8309727).
+ */
+public final class VectorKernelProvider extends KernelProvider {
+  private final DenseKernels dense;
+  private final ActivationKernels activations;
+  private final NormalizationKernels normalization;
+  private final AttentionKernels attention;
+  private final RecurrentKernels recurrent;
+  private final ConvolutionKernels convolution;
+  private final HashingKernels hashing;
+  private final SelectionKernels selection;
+  private final GraphKernels graph;
+  private final boolean fma;
+
+  public VectorKernelProvider() {
+    int bits = VectorShape.preferredShape().vectorBitSize();
+    if (bits < 128) {
+      throw new UnsupportedOperationException("the preferred vector size is " + bits + " bits; 128 or more is needed");
+    }
+    float probe = FloatVector.broadcast(Species.FLOAT, 1f).fma(FloatVector.broadcast(Species.FLOAT, 2f),
+        FloatVector.zero(Species.FLOAT)).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+    if (probe != 2f * Species.FLOAT_LANES) {
+      throw new UnsupportedOperationException("the Vector API self-check computed " + probe);
+    }
+    fma = vmFlagTrue("UseFMA");
+    dense = new VectorDense();
+    activations = new VectorActivations();
+    normalization = new VectorNormalization();
+    attention = new VectorAttention(dense, activations);
+    recurrent = new VectorRecurrent(dense, activations);
+    convolution = new VectorConvolution(dense, activations);
+    selection = new VectorSelection();
+    hashing = new VectorHashing(dense);
+    graph = new VectorGraph(dense, selection);
+  }
+
+  private static boolean vmFlagTrue(String flag) {
+    try {
+      var bean = java.lang.management.ManagementFactory.getPlatformMXBean(
+          com.sun.management.HotSpotDiagnosticMXBean.class);
+      return bean != null && Boolean.parseBoolean(bean.getVMOption(flag).getValue());
+    } catch (RuntimeException | LinkageError e) {
+      return false;
+    }
+  }
+
+  @Override public String name() { return "vector"; }
+
+  @Override
+  public String describe() {
+    return "backend=vector float-species=" + Species.FLOAT.vectorBitSize() + "-bit lanes=" + Species.FLOAT_LANES
+        + " fma=" + fma;
+  }
+
+  @Override public int vectorBitSize() { return Species.FLOAT.vectorBitSize(); }
+  @Override public DenseKernels dense() { return dense; }
+  @Override public ActivationKernels activations() { return activations; }
+  @Override public NormalizationKernels normalization() { return normalization; }
+  @Override public AttentionKernels attention() { return attention; }
+  @Override public RecurrentKernels recurrent() { return recurrent; }
+  @Override public ConvolutionKernels convolution() { return convolution; }
+  @Override public HashingKernels hashing() { return hashing; }
+  @Override public SelectionKernels selection() { return selection; }
+  @Override public GraphKernels graph() { return graph; }
+}
