@@ -1,5 +1,62 @@
 package io.github.seqrec.kernels.internal;
 
-/** Activation kernels; arguments have been validated by the facade. */
+/**
+ * Element-wise activations and softmax. Every method reads {@code n} values at {@code x[xOff..]}
+ * and writes {@code n} values at {@code y[yOff..]}; {@code y} may be {@code x} at the same offset
+ * (in place). Arguments have been validated by the facade.
+ */
 public interface ActivationKernels {
+
+  /** {@code y = 1 / (1 + exp(-x))}. */
+  void sigmoid(float[] x, int xOff, float[] y, int yOff, int n);
+
+  /** {@code y = tanh(x)}. */
+  void tanh(float[] x, int xOff, float[] y, int yOff, int n);
+
+  /** {@code y = max(0, x)}. */
+  void relu(float[] x, int xOff, float[] y, int yOff, int n);
+
+  /** {@code y = x > 0 ? x : slope * x} (LeakyReLU). */
+  void leakyRelu(float[] x, int xOff, float[] y, int yOff, int n, float slope);
+
+  /**
+   * {@code y = max(0, x) + alpha[c] * min(0, x)} with channel {@code c = i % channels}: PReLU over
+   * rows of {@code channels} values ({@code channels = 1} is PyTorch's single shared alpha).
+   */
+  void prelu(float[] x, int xOff, float[] y, int yOff, int n, float[] alpha, int alphaOff, int channels);
+
+  /**
+   * Dice in inference form (DIN paper §5, eval-mode batch norm with stored statistics), per channel
+   * {@code c = i % channels}: {@code p = sigmoid(gamma[c] (x - mean[c]) / sqrt(var[c] + eps) + beta[c])},
+   * {@code y = x (alpha[c] + (1 - alpha[c]) p)}.
+   */
+  void dice(float[] x, int xOff, float[] y, int yOff, int n, int channels,
+            float[] mean, float[] var, float[] gamma, float[] beta, float[] alpha, float eps);
+
+  /** Exact GELU {@code y = x Φ(x) = 0.5 x erfc(-x / sqrt 2)} (BERT4Rec, PyTorch default). */
+  void geluErf(float[] x, int xOff, float[] y, int yOff, int n);
+
+  /** Tanh GELU {@code y = 0.5 x (1 + tanh(sqrt(2/π) (x + 0.044715 x³)))} (PyTorch approximate='tanh'). */
+  void geluTanh(float[] x, int xOff, float[] y, int yOff, int n);
+
+  /** {@code y = x sigmoid(x)} (SiLU / swish, HSTU). */
+  void silu(float[] x, int xOff, float[] y, int yOff, int n);
+
+  /**
+   * Softmax over the first {@code valid} of {@code n} values; positions {@code >= valid} get 0.
+   * {@code valid = 0} (an empty history) gives all zeros, never NaN. Max-subtracted.
+   */
+  void softmax(float[] x, int xOff, float[] y, int yOff, int n, int valid);
+
+  /**
+   * Softmax over the positions where {@code mask[maskOff + i]} is true; masked positions get 0, a
+   * fully masked row is all zeros.
+   */
+  void softmaxMasked(float[] x, int xOff, float[] y, int yOff, int n, boolean[] mask, int maskOff);
+
+  /**
+   * Log-softmax over the first {@code valid} of {@code n} values; positions {@code >= valid} get
+   * {@code -Infinity} (log 0), as does every position of a row with {@code valid = 0}.
+   */
+  void logSoftmax(float[] x, int xOff, float[] y, int yOff, int n, int valid);
 }

@@ -126,7 +126,7 @@ public abstract class KernelProvider {
         && vmFlag("TieredCompilation").map(Boolean::parseBoolean).orElse(true)) {
       return "C2 is disabled (-XX:TieredStopAtLevel=" + stopLevel.get() + "), so the Vector API would not be intrinsified";
     }
-    KernelProvider.class.getModule().addReads(vectorModule.get());
+    KernelProvider.class.getModule().addReads(vectorModule.get()); // a no-op on the class path, needed as a named module
     return null;
   }
 

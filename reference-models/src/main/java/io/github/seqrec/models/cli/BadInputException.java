@@ -1,0 +1,14 @@
+package io.github.seqrec.models.cli;
+
+/** Input the user can fix (missing tensor, wrong shape or dtype, bad parameter): exit code 2, one line. */
+public final class BadInputException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  public BadInputException(String message) {
+    super(message);
+  }
+
+  public BadInputException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}
