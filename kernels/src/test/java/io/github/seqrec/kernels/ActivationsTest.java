@@ -16,12 +16,14 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Vector-vs-scalar tolerance is 1e-5 relative: the vector backend's lane-wise exp/tanh (SVML)
  * are not bit-identical to {@code Math.exp}/{@code Math.tanh}, and the scalar definition computes
- * in double; observed differences are around 1e-6. The floor {@value #TINY} only lets values that
- * underflow (below 1e-30, e.g. GELU at -12) differ by that much absolutely.
+ * in double; observed differences are up to about 2e-6 (5e-6 for tanh-GELU far in its negative
+ * tail, where the float exponent argument |s| ~ 50 alone carries |s| x 2^-24 relative error). The
+ * scale {@value #TINY} adds an absolute allowance of 1e-25, which only matters for results that
+ * are practically zero (GELU below x = -12).
  */
 class ActivationsTest {
   private static final double TOL = 1e-5;
-  private static final double TINY = 1e-30;
+  private static final double TINY = 1e-20;
   private static final int[] SIZES = {0, 1, 7, 15, 16, 17, 63, 65, 1000, 4097};
 
   // ------------------------------------------------------------------ hand-checked cases
