@@ -12,6 +12,7 @@ Per model ``src/test/resources/golden/models/<model>/``:
   clusters). Expectations are computed in float64 from the stored float32 weights and inputs.
 Everything comes from fixed seeds: re-running rewrites identical files.
 """
+import copy
 import os
 import sys
 
@@ -411,7 +412,150 @@ def gen_tim():
             save_batch("tim", case, inputs, expected_of(m64(**inputs)), tim.SOURCE, hp)
 
 
+RECALL = dict(seed=2024, emb_seed=77, n_items=20000, n_cates=500, runs=[(10_000, 4, 20), (100_000, 2, 10)])
+
+
+def gen_recall():
+    """models/recall/recall_reference.json: the long-history data set's definition (longhist.py),
+    checksums a port can compare its regenerated data with, and the reference recall of each GSU."""
+    import json
+    import longhist
+    from _common import MODELS_ROOT
+    cfg = RECALL
+    item_table = longhist.synthetic_table(cfg["emb_seed"], cfg["n_items"], 32)
+    cate_table = longhist.synthetic_table(cfg["emb_seed"] + 1, cfg["n_cates"], 32)
+    models = {}
+    for name, mod in (("sim", sim), ("eta", eta), ("twin", twin)):
+        m = mod.build(mod.HPARAMS)
+        sd = load_weights(name)
+        sd["emb.item.weight"], sd["emb.cate.weight"] = item_table, cate_table
+        m.emb.item = torch.nn.Embedding(cfg["n_items"] + 1, 32, padding_idx=0)
+        m.emb.cate = torch.nn.Embedding(cfg["n_cates"] + 1, 32, padding_idx=0)
+        m.load_state_dict(sd)
+        models[name] = as_float64(m)
+    # "aligned" variants: the GSU measures what the ESU scores, as training would push it to
+    # (SIM: W_a = the ESU query map, W_b = the ESU key map's item/category columns;
+    #  ETA: W_q = W_k = I, so the full score is e_a . e_l and SimHash estimates its angle)
+    aligned = {"sim": copy.deepcopy(models["sim"]), "eta": copy.deepcopy(models["eta"])}
+    with torch.no_grad():
+        s = aligned["sim"]
+        s.gsu_query.weight.copy_(s.esu_query.weight)
+        s.gsu_key.weight.copy_(s.esu_key.weight[:, :s.gsu_key.weight.shape[1]])
+        e = aligned["eta"]
+        E = e.mha.embed_dim
+        e.mha.in_proj_weight[:2 * E].copy_(torch.cat([torch.eye(E), torch.eye(E)]).double())
+    runs = []
+    for L, users, C in cfg["runs"]:
+        sums = {"sim_soft": [0.0, 0.0], "sim_hard": [0.0, 0.0], "eta": [0.0, 0.0], "twin": [0.0, 0.0]}
+        data_sums = []
+        n = 0
+        for u in range(users):
+            d = longhist.synthetic_user(cfg["seed"], u, L, C, cfg["n_items"], cfg["n_cates"])
+            data_sums.append({k: longhist.checksum(d[k]) for k in
+                              ("hist_items", "hist_cates", "hist_times", "hist_cross", "request_time",
+                               "cand_items", "cand_cates")})
+            with torch.no_grad():
+                for key, (idx, full) in (
+                        ("sim_soft", longhist.sim_scores(models["sim"], d, "soft")),
+                        ("sim_hard", longhist.sim_scores(models["sim"], d, "hard")),
+                        ("eta", longhist.eta_scores(models["eta"], d)),
+                        ("twin", longhist.twin_scores(models["twin"], d)),
+                        ("sim_soft_aligned", longhist.sim_scores(aligned["sim"], d, "soft")),
+                        ("eta_aligned", longhist.eta_scores(aligned["eta"], d))):
+                    K = 100 if key == "twin" else 50
+                    sums.setdefault(key, [0.0, 0.0])
+                    r, t10 = longhist.recall_counts(idx, full, K)
+                    sums[key][0] += r
+                    sums[key][1] += t10
+            n += C
+        runs.append({"L": L, "users": users, "candidates_per_user": C, "data_checksums": data_sums,
+                     "recall_at_K": {k: v[0] / n for k, v in sums.items()},
+                     "top10_in_K": {k: v[1] / n for k, v in sums.items()}})
+    first = longhist.synthetic_user(cfg["seed"], 0, 8, 2, cfg["n_items"], cfg["n_cates"])
+    out = {"definition": "reference-models/golden/models/longhist.py (module docstring)",
+           "seed": cfg["seed"], "emb_seed": cfg["emb_seed"], "n_items": cfg["n_items"], "n_cates": cfg["n_cates"],
+           "K": {"sim_soft": 50, "sim_hard": 50, "eta": 50, "twin": 100, "sim_soft_aligned": 50, "eta_aligned": 50},
+           "aligned": "golden weights except: sim gsu_query.weight := esu_query.weight, gsu_key.weight := "
+                      "esu_key.weight[:, :64]; eta mha.in_proj_weight[0:128] := [I; I] (W_q = W_k = I)",
+           "splitmix64_first_longs_seed_2024": [longhist.signed(x) for x in
+                                                 _first_longs(cfg["seed"], 4)],
+           "user0_first8": {k: first[k][0].tolist() for k in ("hist_items", "hist_cates", "hist_times")},
+           "item_table_checksum": {"row1_first4": item_table[1, :4].tolist(),
+                                   "sum": float(item_table.double().sum())},
+           "cate_table_checksum": {"row1_first4": cate_table[1, :4].tolist(),
+                                   "sum": float(cate_table.double().sum())},
+           "runs": runs}
+    path = os.path.join(MODELS_ROOT, "recall", "recall_reference.json")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+
+
+def _first_longs(seed, n):
+    import longhist
+    r = longhist.SplitMix64(seed)
+    return [r.next_long() for _ in range(n)]
+
+
+def load_weights(name):
+    """state_dict of a committed golden weights file."""
+    import json
+    import struct
+    from _common import MODELS_ROOT
+    path = os.path.join(MODELS_ROOT, name, "weights.safetensors")
+    raw = open(path, "rb").read()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    header.pop("__metadata__", None)
+    dtypes = {"F32": torch.float32, "I64": torch.int64}
+    out = {}
+    for k, v in header.items():
+        a, b = v["data_offsets"]
+        buf = bytearray(raw[8 + n + a:8 + n + b])
+        out[k] = torch.frombuffer(buf, dtype=dtypes[v["dtype"]]).reshape(v["shape"]).clone()
+    return out
+
+
+def self_checks():
+    """Invariances every reference must satisfy (raise on failure): padding slots appended to a
+    history change nothing; a float32 evaluation of the same weights stays within the golden
+    tolerance of the float64 expectation; an attention-GRU step with a = 0 keeps the state."""
+    g = generator(99)
+    cases = [(din, ["hist_items", "hist_cates", "hist_len", "cand_items", "cand_cates"], {}),
+             (dien, ["hist_items", "hist_cates", "hist_len", "cand_items", "cand_cates"], {}),
+             (sim, ["hist_items", "hist_cates", "hist_times", "hist_len", "request_time", "cand_items", "cand_cates"],
+              {}),
+             (eta, ["hist_items", "hist_cates", "hist_len", "cand_items", "cand_cates"], {}),
+             (tim, ["hist_items", "hist_cates", "hist_len", "cand_items", "cand_cates"], {})]
+    for mod, keys, _ in cases:
+        hp = mod.HPARAMS
+        model = randomize(mod.build(hp), generator(5))
+        m64 = as_float64(model)
+        d = {**history(g, [0, 1, 6, 9], 9, hp["n_items"], hp["n_cates"]),
+             **candidates(g, 4, 3, hp["n_items"], hp["n_cates"])}
+        a = pick(d, keys)
+        b = dict(a)
+        for k in ("hist_items", "hist_cates", "hist_times"):
+            if k in b:
+                b[k] = torch.cat([b[k], torch.zeros(4, 4, dtype=torch.int64)], dim=1)
+        with torch.no_grad():
+            la, lb, l32 = m64(**a), m64(**b), model(**a)
+        if float((la - lb).abs().max()) > 1e-12:
+            raise AssertionError(f"{mod.__name__}: padding slots changed the logits")
+        if float(((l32.double() - la).abs() / la.abs().clamp(min=1e-2)).max()) > 1e-4:
+            raise AssertionError(f"{mod.__name__}: float32 evaluation is off the float64 golden")
+    cell = dien.AttentionGRUCell(5, 5, "AUGRU")
+    randomize(cell, generator(6))
+    x, h = torch.rand(3, 5, generator=g), torch.rand(3, 5, generator=g)
+    for kind in ("AUGRU", "AGRU"):
+        cell.kind = kind
+        if float((cell(x, h, torch.zeros(3, 1)) - h).abs().max()) != 0.0:
+            raise AssertionError(kind + " with a = 0 must keep the state")
+
+
 def main():
+    self_checks()
     gen_din()
     gen_dien()
     gen_sim()
@@ -419,6 +563,7 @@ def main():
     gen_twin()
     gen_twin_v2()
     gen_tim()
+    gen_recall()
 
 
 if __name__ == "__main__":
