@@ -564,6 +564,8 @@ def main():
     gen_twin_v2()
     gen_tim()
     gen_recall()
+    import export_onnx
+    export_onnx.export_all()
 
 
 if __name__ == "__main__":
