@@ -152,9 +152,11 @@ public final class ScalarActivations implements ActivationKernels {
     for (int i = 0; i < valid; i++) {
       sum += Math.exp(x[xOff + i] - max);
     }
-    float logSum = (float) Math.log(sum) + max;
+    // (x - max) - log(sum), not x - (max + log(sum)): x - max is exact next to the max, where the
+    // result is small, and max + log(sum) rounded to float would cost |max| x 2^-24 there.
+    double logSum = Math.log(sum);
     for (int i = 0; i < valid; i++) {
-      y[yOff + i] = x[xOff + i] - logSum;
+      y[yOff + i] = (float) ((x[xOff + i] - (double) max) - logSum);
     }
     for (int i = valid; i < n; i++) {
       y[yOff + i] = Float.NEGATIVE_INFINITY;

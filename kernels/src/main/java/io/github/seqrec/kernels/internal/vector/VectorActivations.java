@@ -256,8 +256,9 @@ public final class VectorActivations implements ActivationKernels {
   public void logSoftmax(float[] x, int xOff, float[] y, int yOff, int n, int valid) {
     if (valid > 0) {
       float max = max(x, xOff, valid);
-      float logSum = (float) Math.log(expSum(x, xOff, valid, max)) + max;
-      shift(x, xOff, y, yOff, valid, -logSum);
+      // (x - max) - log(sum): exact next to the max, unlike x - (max + log(sum)) in float
+      float logSum = (float) Math.log(expSum(x, xOff, valid, max));
+      shift(x, xOff, y, yOff, valid, max, logSum);
     }
     Arrays.fill(y, yOff + valid, yOff + n, Float.NEGATIVE_INFINITY);
   }
@@ -329,15 +330,15 @@ public final class VectorActivations implements ActivationKernels {
     }
   }
 
-  /** {@code y = x + delta}. */
-  private static void shift(float[] x, int xOff, float[] y, int yOff, int n, float delta) {
+  /** {@code y = (x - max) - logSum}. */
+  private static void shift(float[] x, int xOff, float[] y, int yOff, int n, float max, float logSum) {
     int i = 0;
     for (; i + V <= n; i += V) {
-      FloatVector.fromArray(FLOAT, x, xOff + i).add(delta).intoArray(y, yOff + i);
+      FloatVector.fromArray(FLOAT, x, xOff + i).sub(max).sub(logSum).intoArray(y, yOff + i);
     }
     if (i < n) {
       VectorMask<Float> m = FLOAT.indexInRange(i, n);
-      FloatVector.fromArray(FLOAT, x, xOff + i, m).add(delta).intoArray(y, yOff + i, m);
+      FloatVector.fromArray(FLOAT, x, xOff + i, m).sub(max).sub(logSum).intoArray(y, yOff + i, m);
     }
   }
 
