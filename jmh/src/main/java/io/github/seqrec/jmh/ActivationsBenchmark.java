@@ -71,6 +71,11 @@ public class ActivationsBenchmark {
     return 8L * n;
   }
 
+  /** {@link #bytes} of the run's n, for the report (a rate against the copy bandwidth). */
+  public static Work workPerOp(java.util.Map<String, String> p) {
+    return Work.bytes(bytes(Work.intParam(p, "n")));
+  }
+
   @Benchmark
   @Fork(jvmArgsAppend = {BenchData.VECTOR_MODULE, BenchData.SCALAR})
   public float[] softmaxScalar(SoftmaxData d) {

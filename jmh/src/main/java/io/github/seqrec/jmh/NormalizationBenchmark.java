@@ -47,6 +47,11 @@ public class NormalizationBenchmark {
     return 8L * rows * d + 8L * d;
   }
 
+  /** {@link #bytes} of the run's shape, for the report. */
+  public static Work workPerOp(java.util.Map<String, String> p) {
+    return Work.bytes(bytes(Work.intParam(p, "rows"), Work.intParam(p, "d")));
+  }
+
   @Benchmark
   @Fork(jvmArgsAppend = {BenchData.VECTOR_MODULE, BenchData.SCALAR})
   public float[] layerNormScalar() {

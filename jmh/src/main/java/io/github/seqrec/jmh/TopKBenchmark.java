@@ -70,6 +70,11 @@ public class TopKBenchmark {
     return 4L * n;
   }
 
+  /** {@link #bytes} of the run's n (the category filter has no parameters: n = {@link Categories#N}). */
+  public static Work workPerOp(java.util.Map<String, String> p) {
+    return Work.bytes(bytes(p.containsKey("n") ? Work.intParam(p, "n") : Categories.N));
+  }
+
   @Benchmark
   @Fork(jvmArgsAppend = {BenchData.VECTOR_MODULE, BenchData.SCALAR})
   public int[] topKScalar(Scores s) {
