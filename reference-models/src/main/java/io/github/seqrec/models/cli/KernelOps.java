@@ -22,6 +22,7 @@ public final class KernelOps {
     all.addAll(NormalizationOps.ops());
     all.addAll(SelectionOps.ops());
     all.addAll(AttentionOps.ops());
+    all.addAll(RecurrentOps.ops());
     Map<String, KernelOp> byName = new TreeMap<>();
     for (KernelOp op : all) {
       if (byName.put(op.name(), op) != null) {
