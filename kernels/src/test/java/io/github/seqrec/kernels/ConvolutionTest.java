@@ -165,6 +165,35 @@ class ConvolutionTest {
   }
 
   @Test
+  void servingOnlyTheNeededTailsOfAStackGivesTheLastPosition() {
+    // NextItNet's stack of dilations 1, 2, 4, 8 (k = 3): the top layer's last position needs 1 row of
+    // layer 4, 1 + 2*8 = 17 of layer 3, 17 + 2*4 = 25 of layer 2, 25 + 2*2 = 29 of layer 1.
+    SplittableRandom random = new SplittableRandom(10);
+    int length = 100, c = 16;
+    int[] dilations = {1, 2, 4, 8};
+    int[] need = {29, 25, 17, 1};
+    PackedCausalConv[] convs = new PackedCausalConv[4];
+    for (int i = 0; i < 4; i++) {
+      convs[i] = Convolution.packCausalConv1d(uniform(random, c * c * 3), uniform(random, c), c, c, 3, dilations[i]);
+    }
+    float[] x = uniform(random, length * c);
+    float[] full = x;
+    for (PackedCausalConv conv : convs) {
+      float[] next = new float[length * c];
+      Convolution.causalConv1d(full, 0, length, conv, next, 0);
+      full = next;
+    }
+    float[] tail = new float[need[0] * c];
+    Convolution.causalConv1dRows(x, 0, length, length - need[0], convs[0], tail, 0);
+    for (int i = 1; i < 4; i++) {
+      float[] next = new float[need[i] * c];
+      Convolution.causalConv1dRows(tail, 0, need[i - 1], need[i - 1] - need[i], convs[i], next, 0);
+      tail = next;
+    }
+    assertClose("served last position", Arrays.copyOfRange(full, (length - 1) * c, length * c), tail, TOL, 50);
+  }
+
+  @Test
   void emptySequencesWriteNothing() {
     PackedCausalConv conv = Convolution.packCausalConv1d(new float[6], new float[] {1, 2}, 2, 1, 3, 1);
     float[] y = {7, 7};
