@@ -139,7 +139,7 @@ public final class Recurrent {
     return fits(RecurrentKernels.gruStepScratch(rows, hiddenSize));
   }
 
-  /** Floats of scratch {@link #lstmStep} needs: {@code 4 rows H}. */
+  /** Floats of scratch {@link #lstmStep} needs: {@code 8 rows H}. */
   public static int lstmStepScratchSize(int rows, int hiddenSize) {
     Checks.nonNegative("rows", rows);
     Checks.positive("hiddenSize", hiddenSize);
@@ -158,7 +158,10 @@ public final class Recurrent {
     return fits(RecurrentKernels.gruScanScratch(rows, steps, hiddenSize, sharedInput));
   }
 
-  /** Floats of scratch {@link #lstmScan} needs: the gates of every position, {@code 4H rows steps}. */
+  /**
+   * Floats of scratch {@link #lstmScan} needs: the input-side gates of every position,
+   * {@code 4H rows steps}, plus {@code 4H rows} for one step's hidden-side gates.
+   */
   public static int lstmScanScratchSize(int rows, int steps, int hiddenSize) {
     Checks.nonNegative("rows", rows);
     Checks.nonNegative("steps", steps);

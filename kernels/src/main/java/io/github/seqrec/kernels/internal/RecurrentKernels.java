@@ -42,9 +42,9 @@ public interface RecurrentKernels {
     return 6L * rows * hidden;
   }
 
-  /** Floats of scratch {@link #lstmStep} needs: one {@code rows x 4H} gate block. */
+  /** Floats of scratch {@link #lstmStep} needs: input-side and hidden-side gates, {@code 2 x rows x 4H}. */
   static long lstmStepScratch(int rows, int hidden) {
-    return 4L * rows * hidden;
+    return 8L * rows * hidden;
   }
 
   /**
@@ -57,9 +57,12 @@ public interface RecurrentKernels {
     return 3L * hidden * (positions + rows);
   }
 
-  /** Floats of scratch {@link #lstmScan} needs: the gates of every position, {@code rows x steps x 4H}. */
+  /**
+   * Floats of scratch {@link #lstmScan} needs: the input-side gates of every position
+   * ({@code rows x steps x 4H}) plus one {@code rows x 4H} block of hidden-side gates.
+   */
   static long lstmScanScratch(int rows, int steps, int hidden) {
-    return 4L * hidden * rows * steps;
+    return 4L * hidden * ((long) rows * steps + rows);
   }
 
   /**

@@ -155,17 +155,20 @@ public final class VectorRecurrent implements RecurrentKernels {
                        float[] hOut, int hOutOff, float[] cOut, int cOutOff, float[] scratch, int scratchOff) {
     int hidden = w.hidden();
     int width = w.width();
-    dense.gemm(x, xOff, w.input(), rows, w.input(), w.wihT(), 0, width, width, w.bih(), 0, scratch, scratchOff, width, false);
-    dense.gemm(h, hOff, hidden, rows, hidden, w.whhT(), 0, width, width, w.bhh(), 0, scratch, scratchOff, width, true);
+    int gi = scratchOff;
+    int gh = scratchOff + rows * width;
+    dense.gemm(x, xOff, w.input(), rows, w.input(), w.wihT(), 0, width, width, w.bih(), 0, scratch, gi, width, false);
+    dense.gemm(h, hOff, hidden, rows, hidden, w.whhT(), 0, width, width, w.bhh(), 0, scratch, gh, width, false);
     for (int r = 0; r < rows; r++) {
-      lstmCell(scratch, scratchOff + r * width, c, cOff + r * hidden, cOut, cOutOff + r * hidden, hOut,
-          hOutOff + r * hidden, hidden);
+      lstmCell(scratch, gi + r * width, scratch, gh + r * width, c, cOff + r * hidden, cOut, cOutOff + r * hidden,
+          hOut, hOutOff + r * hidden, hidden);
     }
   }
 
-  /** One LSTM row from summed pre-activations {@code i, f, g, o} (overwritten). */
-  private void lstmCell(float[] gates, int off, float[] c, int cOff, float[] cOut, int cOutOff, float[] hOut,
-                        int hOutOff, int hidden) {
+  /** One LSTM row: pre-activations {@code gi} (read) and {@code gh} (overwritten), order i, f, g, o. */
+  private void lstmCell(float[] gi, int giOff, float[] gates, int off, float[] c, int cOff, float[] cOut, int cOutOff,
+                        float[] hOut, int hOutOff, int hidden) {
+    addInto(gi, giOff, gates, off, 4 * hidden);
     int g = off + 2 * hidden;
     int o = off + 3 * hidden;
     activations.sigmoid(gates, off, gates, off, 2 * hidden);
@@ -254,20 +257,21 @@ public final class VectorRecurrent implements RecurrentKernels {
     int hidden = w.hidden();
     int width = w.width();
     int longest = longest(lengths, lengthsOff, rows, steps);
-    inputGates(w, x, xOff, rows, steps, lengths, lengthsOff, scratch, scratchOff);
+    int gi = scratchOff;
+    int gh = scratchOff + rows * steps * width;
+    inputGates(w, x, xOff, rows, steps, lengths, lengthsOff, scratch, gi);
     initialState(h0, h0Off, hLast, hLastOff, rows * hidden);
     initialState(c0, c0Off, cLast, cLastOff, rows * hidden);
     for (int t = 0; t < longest; t++) {
       int lo = firstRunning(lengths, lengthsOff, steps, t);
       int hi = lastRunning(lengths, lengthsOff, rows, steps, t);
-      // Step t's gates of rows lo..hi sit steps*width apart: accumulate W_hh h + b_hh onto them in place.
       dense.gemm(hLast, hLastOff + lo * hidden, hidden, hi - lo + 1, hidden, w.whhT(), 0, width, width, w.bhh(), 0,
-          scratch, scratchOff + (lo * steps + t) * width, steps * width, true);
+          scratch, gh + lo * width, width, false);
       for (int r = lo; r <= hi; r++) {
         if (t < length(lengths, lengthsOff, r, steps)) {
           int state = r * hidden;
-          lstmCell(scratch, scratchOff + (r * steps + t) * width, cLast, cLastOff + state, cLast, cLastOff + state,
-              hLast, hLastOff + state, hidden);
+          lstmCell(scratch, gi + (r * steps + t) * width, scratch, gh + r * width, cLast, cLastOff + state, cLast,
+              cLastOff + state, hLast, hLastOff + state, hidden);
           if (hAll != null) {
             System.arraycopy(hLast, hLastOff + state, hAll, hAllOff + (r * steps + t) * hidden, hidden);
           }
