@@ -149,7 +149,8 @@ public final class Recurrent {
   /**
    * Floats of scratch {@link #gruScan}, {@link #augruScan} and {@link #agruScan} need: the
    * input-side gates of every position, {@code 3H (sharedInput ? steps : rows steps)}, plus
-   * {@code 3H rows} for one step's hidden-side gates.
+   * {@code 3H rows} for one step's hidden-side gates and {@code H rows} to gather the states of
+   * the rows still running when lengths differ.
    */
   public static int gruScanScratchSize(int rows, int steps, int hiddenSize, boolean sharedInput) {
     Checks.nonNegative("rows", rows);
@@ -160,7 +161,8 @@ public final class Recurrent {
 
   /**
    * Floats of scratch {@link #lstmScan} needs: the input-side gates of every position,
-   * {@code 4H rows steps}, plus {@code 4H rows} for one step's hidden-side gates.
+   * {@code 4H rows steps}, plus {@code 4H rows} for one step's hidden-side gates and {@code H rows}
+   * to gather the states of the rows still running.
    */
   public static int lstmScanScratchSize(int rows, int steps, int hiddenSize) {
     Checks.nonNegative("rows", rows);
