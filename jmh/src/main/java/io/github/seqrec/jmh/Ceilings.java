@@ -19,8 +19,8 @@ import org.openjdk.jmh.annotations.State;
  * kernel can be reported as a fraction of them.
  *
  * <ul>
- *   <li>{@link #fmaPeak}: 16 independent FMA chains on the widest float species. Each op is one
- *       FMA on every lane, so GFLOP/s = ops/s x lanes x 2.
+ *   <li>{@link #fmaPeak}: 16 independent FMA chains on the widest float species; one op is one
+ *       FLOP (an FMA on one lane counts 2), so ops/s is FLOP/s.
  *   <li>{@link #copyBandwidth}: {@code System.arraycopy} of a 256 MiB array (far larger than the
  *       32 MiB L3); GB/s = ops/s x 2 x 256 MiB (one read, one write).
  * </ul>
@@ -31,9 +31,13 @@ import org.openjdk.jmh.annotations.State;
 public class Ceilings {
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
-  /** FMA steps per chain per invocation; 16 chains x this = FMAs per invocation. */
-  public static final int FMA_STEPS = 1 << 16;
-  public static final int FMA_CHAINS = 16;
+  /**
+   * FLOPs per {@link #fmaPeak} invocation, whatever the species width: the loop count is derived
+   * from it, so JMH's ops/s is FLOP/s directly.
+   */
+  public static final int FLOPS_PER_CALL = 1 << 26;
+  private static final int FMA_CHAINS = 16;
+  private static final int FMA_STEPS = FLOPS_PER_CALL / (FMA_CHAINS * 2 * F.length());
   public static final long COPY_BYTES = 256L << 20;
 
   @State(Scope.Thread)
@@ -55,13 +59,8 @@ public class Ceilings {
     }
   }
 
-  /** Returns the float lanes of the preferred species, so reports can turn ops/s into FLOP/s. */
-  public static int floatLanes() {
-    return F.length();
-  }
-
   @Benchmark
-  @OperationsPerInvocation(FMA_STEPS * FMA_CHAINS)
+  @OperationsPerInvocation(FLOPS_PER_CALL)
   public float fmaPeak(FmaState s) {
     FloatVector a = FloatVector.broadcast(F, s.a);
     FloatVector b = FloatVector.broadcast(F, s.b);
@@ -75,6 +74,11 @@ public class Ceilings {
     }
     return c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7)
         .add(c8).add(c9).add(c10).add(c11).add(c12).add(c13).add(c14).add(c15).lane(0);
+  }
+
+  /** One copy reads and writes {@link #COPY_BYTES} each. */
+  public static Work workPerOp(java.util.Map<String, String> params) {
+    return Work.bytes(2.0 * COPY_BYTES);
   }
 
   @Benchmark

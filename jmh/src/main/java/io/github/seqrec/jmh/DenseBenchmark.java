@@ -44,9 +44,9 @@ public class DenseBenchmark {
     layer = Dense.pack(BenchData.uniform(random, out * in), BenchData.uniform(random, out), out, in);
   }
 
-  /** FLOPs of one call, for the report. */
-  public static long flops(int rows, int in, int out) {
-    return 2L * rows * in * out;
+  /** One call is 2 rows in out FLOPs. */
+  public static Work workPerOp(java.util.Map<String, String> p) {
+    return Work.flops(2.0 * Work.intParam(p, "rows") * Work.intParam(p, "in") * Work.intParam(p, "out"));
   }
 
   @Benchmark
