@@ -20,9 +20,6 @@ import jdk.incubator.vector.VectorOperators;
  * {@link ScalarGraph}.
  */
 public final class VectorGraph implements GraphKernels {
-  private static final FloatVector ZERO = FloatVector.zero(FLOAT);
-  private static final FloatVector ONE = FloatVector.broadcast(FLOAT, 1f);
-
   private final DenseKernels dense;
 
   public VectorGraph(DenseKernels dense) {
@@ -77,10 +74,12 @@ public final class VectorGraph implements GraphKernels {
     int n = rows * cols;
     float threshold = ScalarGraph.relativeRankThreshold(s, sOff, n, countNonZero(s, sOff, n), ratio, scratch, scratchOff);
     FloatVector thr = FloatVector.broadcast(FLOAT, threshold);
+    FloatVector zero = FloatVector.zero(FLOAT);
+    FloatVector one = FloatVector.broadcast(FLOAT, 1f);
     for (int i = 0; i < n; i += FLOAT_LANES) {
       VectorMask<Float> m = FLOAT.indexInRange(i, n);
       VectorMask<Float> above = FloatVector.fromArray(FLOAT, s, sOff + i, m).compare(VectorOperators.GT, thr, m);
-      ZERO.blend(ONE, above).intoArray(adjacency, aOff + i, m);
+      zero.blend(one, above).intoArray(adjacency, aOff + i, m);
     }
     return threshold;
   }
@@ -209,10 +208,14 @@ public final class VectorGraph implements GraphKernels {
     }
   }
 
-  /** {@code sum_t (a[t] - b[t])^2} from the differences, two accumulators and a masked tail. */
+  /**
+   * {@code sum_t (a[t] - b[t])^2} from the differences, two accumulators and a masked tail. The
+   * accumulators start from {@code FloatVector.zero}, not from a static final vector constant: a
+   * loop phi fed by a constant box keeps C2 from scalarizing it, which boxes every iteration.
+   */
   static float squaredDistance(float[] a, int aOff, float[] b, int bOff, int d) {
-    FloatVector s0 = ZERO;
-    FloatVector s1 = ZERO;
+    FloatVector s0 = FloatVector.zero(FLOAT);
+    FloatVector s1 = FloatVector.zero(FLOAT);
     int i = 0;
     for (; i + 2 * FLOAT_LANES <= d; i += 2 * FLOAT_LANES) {
       FloatVector d0 = FloatVector.fromArray(FLOAT, a, aOff + i).sub(FloatVector.fromArray(FLOAT, b, bOff + i));
