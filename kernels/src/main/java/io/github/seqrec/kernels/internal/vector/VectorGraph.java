@@ -5,6 +5,7 @@ import static io.github.seqrec.kernels.internal.vector.Species.FLOAT_LANES;
 
 import io.github.seqrec.kernels.internal.DenseKernels;
 import io.github.seqrec.kernels.internal.GraphKernels;
+import io.github.seqrec.kernels.internal.SelectionKernels;
 import io.github.seqrec.kernels.internal.scalar.ScalarGraph;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -16,14 +17,16 @@ import jdk.incubator.vector.VectorOperators;
  * Vector graph and clustering kernels. The similarity matrix and the k-means assignment are GEMMs
  * through the vector {@link DenseKernels}; this class vectorizes what surrounds them (row scaling,
  * the per-row argmax over k centroid scores, squared distances, the nonzero count and the
- * threshold compare). The rank selections are branchy scalar code shared with
- * {@link ScalarGraph}.
+ * threshold compare). The per-row top-r runs the vector {@link SelectionKernels#topK}; SURGE's
+ * global order statistic is the quickselect shared with {@link ScalarGraph}.
  */
 public final class VectorGraph implements GraphKernels {
   private final DenseKernels dense;
+  private final SelectionKernels selection;
 
-  public VectorGraph(DenseKernels dense) {
+  public VectorGraph(DenseKernels dense, SelectionKernels selection) {
     this.dense = dense;
+    this.selection = selection;
   }
 
   @Override
@@ -62,10 +65,9 @@ public final class VectorGraph implements GraphKernels {
 
   @Override
   public void keepTopPerRow(float[] s, int sOff, int rows, int cols, int r, float[] out, int outOff,
-                            float[] scratch, int scratchOff) {
-    for (int i = 0; i < rows; i++) {
-      ScalarGraph.keepTopInRow(s, sOff + i * cols, cols, r, out, outOff + i * cols, scratch, scratchOff);
-    }
+                            float[] scratch, int scratchOff, int[] indexScratch, int indexOff) {
+    ScalarGraph.keepTopPerRow(selection, s, sOff, rows, cols, r, out, outOff, scratch, scratchOff,
+        indexScratch, indexOff);
   }
 
   @Override
