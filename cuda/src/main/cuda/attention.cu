@@ -11,8 +11,12 @@
 // is a shuffle reduction within the group, and the group's running state is merged with the other
 // groups' (shuffles) and warps' (shared memory) at the end.
 //
-// A key whose score is -Infinity (a bias of -Infinity masks it) gets weight 0; a row whose keys
-// are all masked gets zeros, like an empty one.
+// Keys: key j of row b is key row r = index[b*indexRowStride + j] when an index is given (each
+// target attends its own selected rows: SIM/ETA/TWIN's exact unit), else r = b*rowBase + j
+// (rowBase 0: one history shared by every row; rowBase m: each row's own block of m rows).
+// A key whose score is -Infinity (a bias of -Infinity masks it) gets weight 0. A row with no key
+// (valid = 0) gets zeros; a row whose keys all score -Infinity gets NaN, as the CPU definition's
+// softmax does.
 #include "common.cuh"
 
 #define ATT_THREADS 128
@@ -36,20 +40,46 @@ __device__ __forceinline__ void att_merge(float& m, float& s, float* acc, float 
   m = mx;
 }
 
-// q: row b, head h at q + b*ldq + h*dk. k: key l of row b, head h at k + b*kRowStride + l*ldk + h*dk
-// (kRowStride 0: one history shared by every row); v likewise with dv. bias (nullable): at
-// bias + b*biasRowStride + h*biasHeadStride + l. validLen (nullable): keys of row b are
-// l < validLen[b], else l < validAll. Grid: x = rows*heads (row-major: b*heads + h), y = splits;
-// split y covers keys [y*keysPerSplit, (y+1)*keysPerSplit). With one split the result goes to
-// out + b*ldo + h*dv; with several, (max, sum, acc[dv]) go to partial[((b*heads + h)*splits + y)*(dv+2)].
+// Valid keys of row b: j < validLen[b] (a count that must lie in [0, l]: outside it is reported
+// through *status and clamped), else j < validAll.
+__device__ __forceinline__ int att_valid(const int* validLen, int validAll, int l, int b, unsigned long long* status) {
+  if (validLen == nullptr) {
+    return min(l, validAll);
+  }
+  int c = validLen[b];
+  if (c < 0 || c > l) {
+    if (status != nullptr) {
+      atomicMin(status, (unsigned long long)b << 32);
+    }
+    c = max(0, min(c, l));
+  }
+  return c;
+}
+
+// The row's output from its merged state: sum_j w_j v_j = acc / s.
+__device__ __forceinline__ float att_finish(float acc, float total, int valid) {
+  if (total > 0.0f) {
+    return acc / total;
+  }
+  return valid > 0 ? __int_as_float(0x7fc00000) : 0.0f;  // all logits -Infinity: NaN, as softmax gives
+}
+
+// q: row b, head h at q + b*ldq + h*dk. Key row r (see above), head h at k + r*ldk + h*dk; v
+// likewise with ldv, dv. bias (nullable): at bias + b*biasRowStride + h*biasHeadStride + r.
+// Index entries outside [0, nRows) are skipped and reported: *status (initialised by the caller to
+// all ones) is lowered to (b << 32) | (j + 1) for row b's entry j, and to (b << 32) for a count out
+// of range; the host turns the smallest into an IllegalArgumentException.
+// Grid: x = rows*heads (b*heads + h), y = splits; split y covers keys [y*keysPerSplit,
+// (y+1)*keysPerSplit). With one split the result goes to out + b*ldo + h*dv; with several,
+// (max, sum, acc[dv]) go to partial[((b*heads + h)*splits + y)*(dv+2)] for seqrec_attention_combine.
 extern "C" __global__ void __launch_bounds__(ATT_THREADS)
 seqrec_target_attention(const float* __restrict__ q, long long ldq,
-                        const float* __restrict__ k, long long kRowStride, int ldk,
-                        const float* __restrict__ v, long long vRowStride, int ldv,
+                        const float* __restrict__ k, int ldk, const float* __restrict__ v, int ldv,
+                        const int* __restrict__ index, long long indexRowStride, long long rowBase, int nRows,
                         const float* __restrict__ bias, long long biasRowStride, long long biasHeadStride,
                         const int* __restrict__ validLen, int validAll,
                         int heads, int dk, int dv, int l, float scale,
-                        int keysPerSplit, int group,
+                        int keysPerSplit, int group, unsigned long long* status,
                         float* __restrict__ partial, float* __restrict__ out, long long ldo) {
   __shared__ float sm_m[ATT_WARPS];
   __shared__ float sm_s[ATT_WARPS];
@@ -67,14 +97,15 @@ seqrec_target_attention(const float* __restrict__ q, long long ldq,
   const int groupInBlock = tid / group;
   const int groupsPerBlock = ATT_THREADS / group;
 
-  int valid = validLen != nullptr ? validLen[b] : validAll;
-  valid = min(valid, l);
+  const int valid = att_valid(validLen, validAll, l, b, status);
   const int begin = split * keysPerSplit;
   const int end = min(valid, begin + keysPerSplit);
 
   const float* qp = q + (long long)b * ldq + (long long)h * dk;
-  const float* kp = k + (long long)b * kRowStride + (long long)h * dk;
-  const float* vp = v + (long long)b * vRowStride + (long long)h * dv;
+  const float* kp = k + (long long)h * dk;
+  const float* vp = v + (long long)h * dv;
+  const int* ip = index != nullptr ? index + (long long)b * indexRowStride : nullptr;
+  const long long base = (long long)b * rowBase;
   const float* bp = bias != nullptr ? bias + (long long)b * biasRowStride + (long long)h * biasHeadStride : nullptr;
 
   float qr[ATT_PER_LANE];
@@ -89,10 +120,18 @@ seqrec_target_attention(const float* __restrict__ q, long long ldq,
   float s = 0.0f;
 
   // Every lane of the block runs the same number of iterations (shuffles need the whole warp).
-  for (int base = begin; base < end; base += groupsPerBlock) {
-    const int key = base + groupInBlock;
-    const bool live = key < end;
-    const float* krow = kp + (long long)(live ? key : 0) * ldk;
+  for (int start = begin; start < end; start += groupsPerBlock) {
+    const int key = start + groupInBlock;
+    bool live = key < end;
+    long long row = live ? (ip != nullptr ? (long long)ip[key] : base + key) : 0;
+    if (live && ip != nullptr && (row < 0 || row >= nRows)) {
+      if (status != nullptr && inGroup == 0) {
+        atomicMin(status, ((unsigned long long)b << 32) | (unsigned long long)(key + 1));
+      }
+      live = false;
+      row = 0;
+    }
+    const float* krow = kp + row * ldk;
     float dot = 0.0f;
 #pragma unroll
     for (int i = 0; i < ATT_PER_LANE; i++) {
@@ -107,10 +146,10 @@ seqrec_target_attention(const float* __restrict__ q, long long ldq,
     if (live) {
       float score = dot * scale;
       if (bp != nullptr) {
-        score += bp[key];
+        score += bp[row];
       }
       if (score != NEG_INF) {
-        const float* vrow = vp + (long long)key * ldv;
+        const float* vrow = vp + row * ldv;
         if (score > m) {
           float c = (m == NEG_INF) ? 0.0f : expf(m - score);
           s = s * c + 1.0f;
@@ -177,7 +216,7 @@ seqrec_target_attention(const float* __restrict__ q, long long ldq,
       for (int w = 0; w < ATT_WARPS; w++) {
         a += sm_acc[w][j] * scaleW[w];
       }
-      o[j] = total > 0.0f ? a / total : 0.0f;
+      o[j] = att_finish(a, total, valid);
     }
   } else {
     float* p = partial + ((long long)bh * splits + split) * (dv + 2);
@@ -199,10 +238,12 @@ seqrec_target_attention(const float* __restrict__ q, long long ldq,
 // finishes element j of out + b*ldo + h*dv.
 extern "C" __global__ void __launch_bounds__(ATT_THREADS)
 seqrec_attention_combine(const float* __restrict__ partial, int splits, int heads, int dv,
+                         const int* __restrict__ validLen, int validAll, int l,
                          float* __restrict__ out, long long ldo) {
   const int bh = blockIdx.x;
   const int b = bh / heads;
   const int h = bh - b * heads;
+  const int valid = att_valid(validLen, validAll, l, b, nullptr);
   const float* p = partial + (long long)bh * splits * (dv + 2);
   float mx = NEG_INF;
   for (int sp = 0; sp < splits; sp++) {
@@ -224,6 +265,6 @@ seqrec_attention_combine(const float* __restrict__ partial, int splits, int head
         a += p[(long long)sp * (dv + 2) + 2 + j] * expf(ms - mx);
       }
     }
-    o[j] = total > 0.0f ? a / total : 0.0f;
+    o[j] = att_finish(a, total, valid);
   }
 }
