@@ -52,8 +52,9 @@ public final class Geometry {
 
   /**
    * How seqrec_target_attention splits the keys: enough (row, head, split) blocks to give every
-   * multiprocessor {@link #ATTENTION_BLOCKS_PER_SM} of them, but no split under
-   * {@link #ATTENTION_MIN_KEYS_PER_SPLIT} keys and at most 65535 splits; no empty split.
+   * multiprocessor {@link #ATTENTION_BLOCKS_PER_SM} of them, but no more splits than
+   * {@code ceil(keys / ATTENTION_MIN_KEYS_PER_SPLIT)} (so splits hold about that many keys or
+   * more) and at most 65535; the keys are spread evenly and no split is empty.
    */
   public record AttentionSplit(int splits, int keysPerSplit) {}
 
