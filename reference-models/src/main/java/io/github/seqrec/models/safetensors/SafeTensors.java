@@ -371,8 +371,8 @@ public final class SafeTensors implements AutoCloseable {
 
   /**
    * Like {@link #floats(String)}, first checking the shape: {@code expectedShape} lists the
-   * dimensions, {@code -1} matching any size (e.g. {@code floats("emb.weight", -1, 64)}); no
-   * dimensions means a scalar.
+   * dimensions, {@code -1} matching any size (e.g. {@code floats("emb.weight", -1, 64)}); {@code
+   * floats(name, new int[0])} requires a scalar ({@code floats(name)} alone checks nothing).
    *
    * @throws IllegalArgumentException naming the tensor, the expected and the actual shape
    */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import io.github.seqrec.kernels.Backends;
+import io.github.seqrec.models.safetensors.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,6 +46,20 @@ class KernelGoldenTest {
       total = all.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
     }
     assertThat(total).as("bytes of golden files (keep the whole set under 5 MB)").isLessThan(5L << 20);
+  }
+
+  /** Every golden file, models included, is valid safetensors that reads back completely. */
+  @Test
+  void everyGoldenFileIsValidSafetensors() throws IOException {
+    List<Path> all;
+    try (Stream<Path> files = Files.walk(GoldenRunner.root())) {
+      all = files.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList();
+    }
+    for (Path file : all) {
+      try (SafeTensors st = SafeTensors.open(file)) {
+        assertThat(st.toTensors()).as(file.toString()).hasSameSizeAs(st.names());
+      }
+    }
   }
 
   private static synchronized void record(GoldenRunner.CaseResult result, String file) {
