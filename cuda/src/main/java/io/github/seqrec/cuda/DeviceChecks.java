@@ -80,7 +80,7 @@ final class DeviceChecks {
   /** Two regions of one buffer must not overlap (an output read while written). */
   static void disjoint(String a, DeviceBuffer bufA, long offA, long lenA, String b, DeviceBuffer bufB, long offB,
                        long lenB) {
-    if (bufA == bufB && lenA > 0 && lenB > 0 && offA < offB + lenB && offB < offA + lenA) {
+    if (bufA != null && bufA == bufB && lenA > 0 && lenB > 0 && offA < offB + lenB && offB < offA + lenA) {
       throw new IllegalArgumentException(a + " must not overlap " + b);
     }
   }
