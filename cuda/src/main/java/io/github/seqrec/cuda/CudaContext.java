@@ -49,6 +49,7 @@ public final class CudaContext implements AutoCloseable {
   private final Set<DeviceBuffer> live = Collections.newSetFromMap(new IdentityHashMap<>());
   private Driver.Memory workspace;
   private boolean closed;
+  private boolean deferSync;
 
   /** A loaded entry point and its PTX parameter list. */
   record Kernel(String name, Driver.Function function, List<Ptx.ParamKind> params) {}
@@ -345,7 +346,42 @@ public final class CudaContext implements AutoCloseable {
       throw new IllegalStateException(kernel + ": grid " + gridX + " x " + gridY + " is outside the device limits");
     }
     driver.launch(k.function(), (int) gridX, (int) gridY, 1, block, 1, 1, sharedBytes, List.of(args));
-    driver.synchronize(kernel);
+    if (!deferSync) {
+      driver.synchronize(kernel);
+    }
+  }
+
+  /**
+   * Times {@code call} on the GPU's own clock: CUDA events recorded around it on the context's
+   * stream, with the wait after each launch left out so that the interval holds only GPU work
+   * (execution errors then surface at the final synchronisation, naming {@code what}). Returns
+   * milliseconds per repetition, sorted ascending.
+   */
+  synchronized float[] timeMillis(String what, Runnable call, int warmups, int reps) {
+    ensureOpen();
+    driver.makeCurrent();
+    for (int i = 0; i < warmups; i++) {
+      call.run();
+    }
+    Driver.Event start = driver.createEvent();
+    Driver.Event end = driver.createEvent();
+    float[] ms = new float[reps];
+    deferSync = true;
+    try {
+      for (int i = 0; i < reps; i++) {
+        driver.record(start);
+        call.run();
+        driver.record(end);
+        ms[i] = driver.elapsedMillis(start, end);
+      }
+      driver.synchronize(what);
+    } finally {
+      deferSync = false;
+      driver.destroy(start);
+      driver.destroy(end);
+    }
+    java.util.Arrays.sort(ms);
+    return ms;
   }
 
   /** The entry points loaded (for tests). */

@@ -45,6 +45,10 @@ final class Targets {
       Assumptions.assumeTrue(RESULT instanceof CudaContext, () -> String.valueOf(RESULT));
       return (CudaContext) RESULT;
     }
+
+    static boolean available() {
+      return RESULT instanceof CudaContext;
+    }
   }
 
   static final class Emulator {
