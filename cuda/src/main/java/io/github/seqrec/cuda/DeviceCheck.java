@@ -224,7 +224,8 @@ public final class DeviceCheck {
           String.format(Locale.ROOT, "%.2f", r.cpuMs), String.format(Locale.ROOT, "%.0fx", r.cpuMs / r.gpuMs));
     }
     out.println("GB/s: the bytes a kernel must move at least (inputs once, outputs once) per GPU second;"
-        + " GPU ms: median of " + plan.reps() + " timed calls (CUDA events); CPU ms: seqrec " + Backends.name()
+        + " GPU ms: median of " + plan.reps() + " timed calls (CUDA events; top-k and gathered attention include"
+        + " their 8-byte status read-back); CPU ms: seqrec " + Backends.name()
         + " backend on one thread, timed on a slice of the rows and scaled to the full shape.");
     out.println(rows.stream().allMatch(Row::pass) ? "RESULT: all checks passed" : "RESULT: FAILED");
   }
