@@ -4,7 +4,8 @@
 #                                         cuda/prepare-device-check.sh beside the working tree)
 # 1. the GPU JUnit suite of seqrec-cuda: every kernel against the CPU scalar definition on
 #    fresh random inputs (awkward sizes, masks, L up to 10^5), outputs NaN-poisoned first;
-# 2. io.github.seqrec.cuda.DeviceCheck: paper-sized shapes, max relative error against the
+# 2. DeviceCheck --tiny with -Dseqrec.cuda.ptx=compute_75: the portable PTX build on this GPU;
+# 3. io.github.seqrec.cuda.DeviceCheck: paper-sized shapes, max relative error against the
 #    scalar definition, CUDA-event timing, GB/s against the copy bandwidth it measures,
 #    GFLOP/s against the FP32 peak, speedup over seqrec's vector backend; its table comes last.
 # Where $OUT is set (the device tool), the full log and the JUnit XML report are written there.
@@ -29,7 +30,7 @@ flags=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX
 {
   echo "== $(date -u +%FT%TZ) seqrec CUDA device check"
   command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv
-  echo "== 1/2 GPU test suite (JUnit; CPU reference = scalar backend)"
+  echo "== 1/3 GPU test suite (JUnit; CPU reference = scalar backend)"
   reports=()
   [ -n "$out" ] && reports=(--reports-dir "$out/junit")
   # The tests read src/ relative to the module, as under Maven.
@@ -39,13 +40,17 @@ flags=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX
     --select-package io.github.seqrec.cuda)
   tests=$?
   echo "== JUnit exit code: $tests"
-  echo "== 2/2 DeviceCheck (CPU timing = vector backend)"
-  timeout 240 "$java" "${flags[@]}" -cp "$lib/seqrec-cuda.jar:$lib/seqrec-kernels.jar:$lib/jcuda-12.0.0.jar:$lib/jcuda-natives-driver-12.0.0-linux-x86_64.jar" \
-    io.github.seqrec.cuda.DeviceCheck
+  cp="$lib/seqrec-cuda.jar:$lib/seqrec-kernels.jar:$lib/jcuda-12.0.0.jar:$lib/jcuda-natives-driver-12.0.0-linux-x86_64.jar"
+  echo "== 2/3 the portable PTX (compute_75) on this GPU: DeviceCheck --tiny"
+  timeout 120 "$java" "${flags[@]}" -Dseqrec.cuda.ptx=compute_75 -cp "$cp" io.github.seqrec.cuda.DeviceCheck --tiny
+  portable=$?
+  echo "== compute_75 exit code: $portable"
+  echo "== 3/3 DeviceCheck (CPU timing = vector backend)"
+  timeout 240 "$java" "${flags[@]}" -cp "$cp" io.github.seqrec.cuda.DeviceCheck
   check=$?
   echo "== DeviceCheck exit code: $check (0 passed, 1 failed, 3 no GPU)"
   if [ "$check" -eq 3 ]; then exit 3; fi
-  if [ "$tests" -ne 0 ] || [ "$check" -ne 0 ]; then exit 1; fi
+  if [ "$tests" -ne 0 ] || [ "$portable" -ne 0 ] || [ "$check" -ne 0 ]; then exit 1; fi
   exit 0
 } 2>&1 | tee "$log"
 exit "${PIPESTATUS[0]}"

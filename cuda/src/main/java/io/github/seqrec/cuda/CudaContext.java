@@ -54,13 +54,16 @@ public final class CudaContext implements AutoCloseable {
   /** A loaded entry point and its PTX parameter list. */
   record Kernel(String name, Driver.Function function, List<Ptx.ParamKind> params) {}
 
-  private CudaContext(Driver driver) {
+  /**
+   * System property choosing the PTX build: {@code auto} (default: the newest target the device
+   * runs), {@code sm_90} or {@code compute_75} (e.g. to exercise the portable build on a Hopper).
+   */
+  public static final String PTX_PROPERTY = "seqrec.cuda.ptx";
+
+  private CudaContext(Driver driver, Ptx.Target target) {
     this.driver = driver;
     this.device = driver.device();
-    this.target = Ptx.targetFor(device.computeCapability());
-    if (target == null) {
-      throw new IllegalStateException(device + " has no PTX target");
-    }
+    this.target = target;
     for (Map.Entry<String, List<String>> module : Ptx.MODULES.entrySet()) {
       byte[] ptx = Ptx.load(module.getKey(), target);
       Map<String, List<Ptx.ParamKind>> signatures = Ptx.entries(ptx);
@@ -98,8 +101,15 @@ public final class CudaContext implements AutoCloseable {
 
   /** Loads the kernels on an already opened driver (the JCuda backend, or the tests' emulator). */
   static CudaContext open(Driver driver) throws CudaUnavailableException {
+    Ptx.Target target;
     try {
-      return new CudaContext(driver);
+      target = chooseTarget(driver.device());
+    } catch (CudaUnavailableException | RuntimeException e) {
+      driver.close();
+      throw e;
+    }
+    try {
+      return new CudaContext(driver, target);
     } catch (CudaException e) {
       try {
         driver.close();
@@ -110,6 +120,29 @@ public final class CudaContext implements AutoCloseable {
       throw new CudaUnavailableException(Reason.PTX_REJECTED, "the driver (CUDA " + d.driverVersionString()
           + ") rejected seqrec's PTX for " + d.name() + ": " + e.getMessage(), e);
     }
+  }
+
+  private static Ptx.Target chooseTarget(CudaDevice device) throws CudaUnavailableException {
+    String wanted = System.getProperty(PTX_PROPERTY, "auto").trim();
+    int cc = device.computeCapability();
+    if (wanted.equals("auto")) {
+      Ptx.Target t = Ptx.targetFor(cc);
+      if (t == null) {
+        throw new CudaUnavailableException(Reason.DEVICE_TOO_OLD, device + ": compute capability 7.5 or higher is needed");
+      }
+      return t;
+    }
+    for (Ptx.Target t : Ptx.Target.values()) {
+      if (t.fileTag().equals(wanted)) {
+        if (cc < t.minCapability()) {
+          throw new CudaUnavailableException(Reason.DEVICE_TOO_OLD, "-D" + PTX_PROPERTY + "=" + wanted + " needs compute"
+              + " capability " + t.minCapability() / 10 + "." + t.minCapability() % 10 + ", " + device.name() + " has "
+              + device.major() + "." + device.minor());
+        }
+        return t;
+      }
+    }
+    throw new IllegalArgumentException("-D" + PTX_PROPERTY + " must be auto, sm_90 or compute_75, got '" + wanted + "'");
   }
 
   /** The opened device. */

@@ -57,8 +57,10 @@ public final class DeviceCheck {
 
   private DeviceCheck() {}
 
+  /** {@code --tiny}: the small shapes of the emulator test, one repetition (a quick smoke run). */
   public static void main(String[] args) {
-    System.exit(run(System.out));
+    boolean tiny = args.length > 0 && args[0].equals("--tiny");
+    System.exit(run(System.out, tiny ? Plan.TINY : Plan.FULL));
   }
 
   /** One measured kernel. */
@@ -97,6 +99,10 @@ public final class DeviceCheck {
   }
 
   static int run(PrintStream out) {
+    return run(out, Plan.FULL);
+  }
+
+  static int run(PrintStream out, Plan plan) {
     long t0 = System.nanoTime();
     CudaContext ctx;
     try {
@@ -108,7 +114,7 @@ public final class DeviceCheck {
     double openMs = (System.nanoTime() - t0) / 1e6;
     try (ctx) {
       out.printf(Locale.ROOT, "context + module load (driver JIT of the PTX) %.0f ms%n", openMs);
-      return runChecks(ctx, out, Plan.FULL) ? OK : FAILED;
+      return runChecks(ctx, out, plan) ? OK : FAILED;
     }
   }
 

@@ -16,9 +16,17 @@ final class NoLaunchDriver implements Driver {
 
   private record Ev() implements Event {}
 
+  private final int major;
+  private final int minor;
+
+  NoLaunchDriver(int major, int minor) {
+    this.major = major;
+    this.minor = minor;
+  }
+
   static CudaContext context() {
     try {
-      return CudaContext.open(new NoLaunchDriver());
+      return CudaContext.open(new NoLaunchDriver(9, 0));
     } catch (CudaUnavailableException e) {
       throw new AssertionError(e);
     }
@@ -26,7 +34,7 @@ final class NoLaunchDriver implements Driver {
 
   @Override
   public CudaDevice device() {
-    return new CudaDevice("no-launch test driver", 0, 9, 0, 132, 1L << 40, 13000);
+    return new CudaDevice("no-launch test driver", 0, major, minor, 132, 1L << 40, 13000);
   }
 
   @Override
