@@ -34,7 +34,7 @@ flags=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX
   reports=()
   [ -n "$out" ] && reports=(--reports-dir "$out/junit")
   # The tests read src/ relative to the module, as under Maven.
-  (cd cuda && timeout 200 "../$java" "${flags[@]}" -Dseqrec.backend=scalar -Dseqrec.cuda.emulator=false -Dseqrec.nvcc=/nonexistent \
+  (cd cuda && timeout 180 "../$java" "${flags[@]}" -Dseqrec.backend=scalar -Dseqrec.cuda.emulator=false -Dseqrec.nvcc=/nonexistent \
     -jar "$lib/junit-console.jar" execute --disable-banner --details=summary --fail-if-no-tests "${reports[@]}" \
     --class-path "$lib/seqrec-cuda-tests.jar:$lib/seqrec-cuda.jar:$lib/seqrec-kernels.jar:$lib/jcuda-12.0.0.jar:$lib/jcuda-natives-driver-12.0.0-linux-x86_64.jar:$lib/assertj-core-3.27.7.jar" \
     --select-package io.github.seqrec.cuda)
@@ -42,11 +42,11 @@ flags=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX
   echo "== JUnit exit code: $tests"
   cp="$lib/seqrec-cuda.jar:$lib/seqrec-kernels.jar:$lib/jcuda-12.0.0.jar:$lib/jcuda-natives-driver-12.0.0-linux-x86_64.jar"
   echo "== 2/3 the portable PTX (compute_75) on this GPU: DeviceCheck --tiny"
-  timeout 120 "$java" "${flags[@]}" -Dseqrec.cuda.ptx=compute_75 -cp "$cp" io.github.seqrec.cuda.DeviceCheck --tiny
+  timeout 60 "$java" "${flags[@]}" -Dseqrec.cuda.ptx=compute_75 -cp "$cp" io.github.seqrec.cuda.DeviceCheck --tiny
   portable=$?
   echo "== compute_75 exit code: $portable"
   echo "== 3/3 DeviceCheck (CPU timing = vector backend)"
-  timeout 240 "$java" "${flags[@]}" -cp "$cp" io.github.seqrec.cuda.DeviceCheck
+  timeout 200 "$java" "${flags[@]}" -cp "$cp" io.github.seqrec.cuda.DeviceCheck
   check=$?
   echo "== DeviceCheck exit code: $check (0 passed, 1 failed, 3 no GPU)"
   if [ "$check" -eq 3 ]; then exit 3; fi
