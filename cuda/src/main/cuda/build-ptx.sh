@@ -6,8 +6,10 @@
 #
 #   build-ptx.sh OUT_DIR [NVCC]
 #
-# The output is reproducible: nvcc runs from this directory and the absolute source paths that
-# -lineinfo writes into `.file` directives are cut back to the file names. The committed copies
+# The output is reproducible: nvcc hashes the absolute path of each source into the names of
+# internal symbols (kept in the -lineinfo debug strings), so the sources are compiled from one
+# fixed folder (/tmp/seqrec-ptx-build, under a lock), whatever folder the checkout is in, and
+# the absolute paths -lineinfo writes into `.file` directives are cut back to the file names. The committed copies
 # live in ../resources/io/github/seqrec/cuda/ptx; update them with
 #   cuda/src/main/cuda/build-ptx.sh cuda/src/main/resources/io/github/seqrec/cuda/ptx
 # (the PtxResourcesTest fails while they differ from what this script produces).
@@ -15,7 +17,13 @@ set -euo pipefail
 out="$(mkdir -p "$1" && cd "$1" && pwd)"
 nvcc="${2:-${NVCC:-/usr/local/cuda/bin/nvcc}}"
 ptxas="$(dirname "$nvcc")/ptxas"
-src="$(cd "$(dirname "$0")" && pwd)"
+here="$(cd "$(dirname "$0")" && pwd)"
+src=/tmp/seqrec-ptx-build
+exec 9>"$src.lock"
+flock 9
+rm -rf "$src"
+mkdir -p "$src"
+cp "$here"/*.cu "$here"/*.cuh "$src"/
 cd "$src"
 for cu in *.cu; do
   family="${cu%.cu}"
