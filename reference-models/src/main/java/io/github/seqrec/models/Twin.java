@@ -67,6 +67,8 @@ public final class Twin implements SequentialModel {
   private static final Set<HistoryField> FIELDS =
       EnumSet.of(HistoryField.ITEM_IDS, HistoryField.CATEGORY_IDS, HistoryField.CROSS_BUCKETS);
 
+  private static final HistoryField[] FIELD_LIST = FIELDS.toArray(new HistoryField[0]);
+
   private final TwinCore core;
   private final int nCross;
   private final int buckets;
@@ -154,7 +156,13 @@ public final class Twin implements SequentialModel {
   private void run(TwinItemCache cache, UserHistory history, Candidates candidates, Workspace workspace,
                    float[] logits, int logitsOff) {
     TwinCore.Work w = core.work(workspace);
-    HistoryChecks.requireFields(NAME, FIELDS, history);
+    if (history.length() == 0) {
+      // nothing to read: UserHistory.empty() (no fields at all) is the new user's history
+      core.checkCandidates(candidates, logits, logitsOff);
+      core.score(w, 0, candidates, logits, logitsOff);
+      return;
+    }
+    core.requireFields(FIELDS, FIELD_LIST, history);
     if (history.crossDim() != nCross) {
       throw new IllegalArgumentException(NAME + " needs " + nCross + " cross buckets per action (crossDim), got "
           + history.crossDim());
