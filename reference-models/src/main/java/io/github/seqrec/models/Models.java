@@ -31,6 +31,8 @@ public final class Models {
 
   private static Map<String, Loader> index() {
     List<Loader> all = new ArrayList<>();
+    all.add(Twin.LOADER);
+    all.add(TwinV2.LOADER);
     Map<String, Loader> byName = new TreeMap<>();
     for (Loader loader : all) {
       byName.put(loader.info().name(), loader);

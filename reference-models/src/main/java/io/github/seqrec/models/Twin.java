@@ -1,0 +1,200 @@
+package io.github.seqrec.models;
+
+import io.github.seqrec.kernels.Dense;
+import io.github.seqrec.models.layers.ModelOptions;
+import io.github.seqrec.models.safetensors.SafeTensors;
+import java.io.IOException;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * TWIN, TWo-stage Interest Network (Chang et al., Kuaishou, KDD 2023), as
+ * {@code golden/models/twin.py} defines it (MODELS.md §11).
+ *
+ * <p>Behaviour l has inherent features {@code K_h[l] = [E_item; E_cate]} ({@code H d_k} wide) and J
+ * categorical cross features (bucket ids, {@link HistoryField#CROSS_BUCKETS}, {@code J = n_cross} per
+ * action) embedded as {@code K_c,j[l] = E_cross_j[bucket]}; the value input is
+ * {@code K = [K_h; K_c,1; ..; K_c,J]}. For candidate q and head i:
+ * <pre>
+ *   alpha_i[l] = (q W_i^q) . (K_h[l] W_i^k) / sqrt(d_k) + sum_j beta_ij (K_c,j[l] . w_ij)
+ *   CP-GSU:  top-k (k = topk, 100) of mean_i alpha_i[l] over the whole history (higher first, equal: lower slot)
+ *   ESU:     o = W^o [softmax_{top-k}(alpha_1) K W_1^v ; ..; softmax_{top-k}(alpha_H) K W_H^v]
+ *   logit  = MLP([o; q])
+ * </pre>
+ * The GSU and the ESU share one set of logits (consistency-preserved GSU): they are computed once over
+ * the history and the ESU re-uses the selected ones. The cross-feature bias collapses to one scalar per
+ * behaviour and head, precomputed per bucket at load ({@code beta_ij (E_cross_j[b] . w_ij)}), as is each
+ * bucket's value projection.
+ *
+ * <p>Serving: {@link #itemCache()} builds the paper's per-item cache of the inherent projections
+ * {@code K_h W^k} and {@code K_h W^v} once for the whole catalogue; {@link #score(TwinItemCache,
+ * UserHistory, Candidates, SequentialModel.Workspace, float[], int)} then costs, per behaviour, a row
+ * gather plus one dot product per candidate and head. The plain {@link #score} projects the history's
+ * embeddings per request with the same GEMMs and gives bit-identical logits.
+ *
+ * <p>Immutable and thread-safe; per-thread scratch from {@link #newWorkspace()}, sized for
+ * {@code max_len} behaviours (candidates go through in blocks), so scoring allocates nothing.
+ */
+public final class Twin implements SequentialModel {
+  static final String NAME = "twin";
+
+  static final Models.Loader LOADER = new Models.Loader() {
+    @Override
+    public ModelInfo info() {
+      Map<String, String> options = new LinkedHashMap<>();
+      options.put("topk", "100 (GSU retrieval size)");
+      options.put("heads", "4");
+      options.put("max_len", "1000 (longer histories keep their most recent actions)");
+      return new ModelInfo(NAME, "Chang et al., TWIN: TWo-stage Interest Network for lifelong user behavior modeling, KDD 2023",
+          "lifelong interest: consistency-preserved GSU (top-100 by the ESU's own multi-head attention score, "
+              + "per-item cached inherent projections, per-behaviour cross-feature bias) then ESU target attention",
+          List.of("Dense.gemm", "Attention.targetScores", "TopK.topKRows", "Attention.softmaxPoolGathered",
+              "Activations (MLP)"),
+          EnumSet.of(HistoryField.ITEM_IDS, HistoryField.CATEGORY_IDS, HistoryField.CROSS_BUCKETS),
+          options,
+          List.of("hist_items", "hist_cates", "hist_cross", "hist_len", "cand_items", "cand_cates"));
+    }
+
+    @Override
+    public SequentialModel load(SafeTensors weights, Map<String, String> options) throws IOException {
+      return new Twin(weights, new ModelOptions(NAME, options));
+    }
+  };
+
+  private static final Set<HistoryField> FIELDS =
+      EnumSet.of(HistoryField.ITEM_IDS, HistoryField.CATEGORY_IDS, HistoryField.CROSS_BUCKETS);
+
+  private static final HistoryField[] FIELD_LIST = FIELDS.toArray(new HistoryField[0]);
+
+  private final TwinCore core;
+  private final int nCross;
+  private final int buckets;
+  /** Per feature j: {@code [buckets x H]}, {@code beta_hj (E_cross_j[b] . w_hj)}. */
+  private final float[][] crossBias;
+  /** Per feature j: {@code [buckets x H d_k]}, {@code E_cross_j[b] W^v[:, cross_j]ᵀ}. */
+  private final float[][] crossValues;
+
+  private Twin(SafeTensors st, ModelOptions o) throws IOException {
+    this.nCross = o.intValue("n_cross", 2);
+    this.buckets = o.intValue("cross_buckets", 16);
+    int dCross = o.intValue("d_cross", 8);
+    int dItem = o.intValue("d_item", 32);
+    int dCate = o.intValue("d_cate", 32);
+    this.core = new TwinCore(NAME, st, o, dItem + dCate + nCross * dCross);
+    int heads = core.heads;
+    int width = core.width;
+    float[] beta = st.floats("cross_beta", heads, nCross);
+    this.crossBias = new float[nCross][];
+    this.crossValues = new float[nCross][];
+    for (int j = 0; j < nCross; j++) {
+      float[] e = st.floats("cross_emb." + j + ".weight", buckets, dCross);
+      float[] wT = TwinCore.transposed(st.floats("cross_w." + j + ".weight", heads, dCross), heads, dCross);
+      float[] dots = new float[buckets * heads];
+      Dense.gemm(e, 0, dCross, buckets, dCross, wT, 0, heads, heads, null, 0, dots, 0, heads, false);
+      for (int b = 0; b < buckets; b++) {
+        for (int h = 0; h < heads; h++) {
+          dots[b * heads + h] *= beta[h * nCross + j];
+        }
+      }
+      crossBias[j] = dots;
+      float[] values = new float[buckets * width];
+      Dense.gemm(e, 0, dCross, buckets, dCross, core.vT, (width + j * dCross) * width, width, width, null, 0,
+          values, 0, width, false);
+      crossValues[j] = values;
+    }
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Set<HistoryField> requiredFields() {
+    return FIELDS;
+  }
+
+  @Override
+  public int maxHistoryLength() {
+    return core.maxLen;
+  }
+
+  /** GSU retrieval size K (top-k behaviours per candidate). */
+  public int topK() {
+    return core.topk;
+  }
+
+  @Override
+  public Workspace newWorkspace() {
+    return new TwinCore.Work(core, 0);
+  }
+
+  /**
+   * Builds the per-item cache of inherent projections for the whole catalogue (every item and
+   * category id): build once, share across users and threads.
+   */
+  public TwinItemCache itemCache() {
+    return core.buildCache(this);
+  }
+
+  /** Scores with the inherent projections computed for this request (bit-identical to the cached path). */
+  @Override
+  public void score(UserHistory history, Candidates candidates, Workspace workspace, float[] logits, int logitsOff) {
+    run(null, history, candidates, workspace, logits, logitsOff);
+  }
+
+  /** Scores with the inherent projections read from {@code cache} (built by this model's {@link #itemCache()}). */
+  public void score(TwinItemCache cache, UserHistory history, Candidates candidates, Workspace workspace,
+                    float[] logits, int logitsOff) {
+    core.checkCache(cache, this);
+    run(cache, history, candidates, workspace, logits, logitsOff);
+  }
+
+  private void run(TwinItemCache cache, UserHistory history, Candidates candidates, Workspace workspace,
+                   float[] logits, int logitsOff) {
+    TwinCore.Work w = core.work(workspace);
+    if (history.length() == 0) {
+      // nothing to read: UserHistory.empty() (no fields at all) is the new user's history
+      core.checkCandidates(candidates, logits, logitsOff);
+      core.score(w, 0, candidates, logits, logitsOff);
+      return;
+    }
+    core.requireFields(FIELDS, FIELD_LIST, history);
+    if (history.crossDim() != nCross) {
+      throw new IllegalArgumentException(NAME + " needs " + nCross + " cross buckets per action (crossDim), got "
+          + history.crossDim());
+    }
+    int first = HistoryChecks.firstKept(history, core.maxLen);
+    int n = history.length() - first;
+    core.checkInherent(history, first);
+    int[] cross = history.crossBuckets();
+    for (int i = first * nCross; i < history.length() * nCross; i++) {
+      if (cross[i] < 0 || cross[i] >= buckets) {
+        throw new IllegalArgumentException("history crossBuckets[" + i + "] (action " + i / nCross + ", feature "
+            + i % nCross + ") = " + cross[i] + " is outside [0, " + (buckets - 1) + "]");
+      }
+    }
+    core.checkCandidates(candidates, logits, logitsOff);
+
+    core.inherent(cache, history.itemIds(), history.categoryIds(), first, n, w);
+    int heads = core.heads;
+    int width = core.width;
+    for (int i = 0; i < n; i++) {
+      int base = (first + i) * nCross;
+      for (int h = 0; h < heads; h++) {
+        float s = 0f;
+        for (int j = 0; j < nCross; j++) {
+          s += crossBias[j][cross[base + j] * heads + h];
+        }
+        w.bias[h * n + i] = s;
+      }
+      for (int j = 0; j < nCross; j++) {
+        Dense.axpy(1f, crossValues[j], cross[base + j] * width, w.values, i * width, width);
+      }
+    }
+    core.score(w, n, candidates, logits, logitsOff);
+  }
+}

@@ -1,0 +1,289 @@
+package io.github.seqrec.models;
+
+import io.github.seqrec.kernels.Attention;
+import io.github.seqrec.kernels.Dense;
+import io.github.seqrec.kernels.TopK;
+import io.github.seqrec.models.layers.ItemCateEmbedding;
+import io.github.seqrec.models.layers.Mlp;
+import io.github.seqrec.models.layers.ModelOptions;
+import io.github.seqrec.models.safetensors.SafeTensors;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Set;
+
+/**
+ * The machinery TWIN and TWIN-V2 share ({@code golden/models/twin.py::TwinBase}): inherent keys and
+ * values per behaviour (cached or projected per request), the per-head attention logits over the whole
+ * history with an {@code [H x L]} bias, the consistency-preserved GSU (top-k by the mean over heads of
+ * those logits), the ESU (softmax of the same logits over the selected behaviours, pooled values),
+ * the output projection and the MLP on {@code [o; q]}. Immutable and thread-safe; per-request state
+ * lives in {@link Work}.
+ */
+final class TwinCore {
+  /** Budget for the {@code C_block x H x L} logits of one block of candidates (floats). */
+  static final int SCORE_BUDGET = 1 << 22;
+  /** Most candidates scored per block (GEMM-shaped work over the block). */
+  static final int MAX_BLOCK = 256;
+
+  final String model;
+  final ItemCateEmbedding emb;
+  final int dItem;
+  final int dCate;
+  final int width;
+  final int heads;
+  final int dk;
+  final int topk;
+  final int maxLen;
+  final int valueIn;
+  final float scale;
+  private final float[] qT;
+  private final float[] kT;
+  final float[] vT;
+  private final float[] outT;
+  private final float[] meanWeights;
+  private final Mlp mlp;
+
+  TwinCore(String model, SafeTensors st, ModelOptions o, int valueIn) throws IOException {
+    this.model = model;
+    int nItems = o.intValue("n_items");
+    int nCates = o.intValue("n_cates");
+    this.dItem = o.intValue("d_item", 32);
+    this.dCate = o.intValue("d_cate", 32);
+    this.emb = ItemCateEmbedding.load(st, "emb", nItems, nCates, dItem, dCate);
+    this.width = dItem + dCate;
+    this.heads = o.intValue("heads", 4);
+    if (heads < 1 || width % heads != 0) {
+      throw new IllegalArgumentException(model + ": heads must divide d_item + d_cate = " + width + ", got " + heads);
+    }
+    this.dk = width / heads;
+    this.topk = o.intValue("topk", 100);
+    if (topk < 1) {
+      throw new IllegalArgumentException(model + ": topk must be >= 1, got " + topk);
+    }
+    this.maxLen = o.intValue("max_len", 1000);
+    if (maxLen < 1) {
+      throw new IllegalArgumentException(model + ": max_len must be >= 1, got " + maxLen);
+    }
+    this.valueIn = valueIn;
+    this.scale = Attention.defaultScale(dk);
+    this.qT = transposed(st.floats("mha.q_proj_weight", width, width), width, width);
+    this.kT = transposed(st.floats("mha.k_proj_weight", width, width), width, width);
+    this.vT = transposed(st.floats("mha.v_proj_weight", width, valueIn), width, valueIn);
+    this.outT = transposed(st.floats("mha.out_proj.weight", width, width), width, width);
+    this.meanWeights = new float[heads];
+    Arrays.fill(meanWeights, 1f / heads);
+    this.mlp = Mlp.load(st, "mlp", 2 * width, o.intList("mlp_hidden"), o.choice("activation", "relu",
+        "relu", "sigmoid", "prelu", "dice"), 1, 1e-8f);
+  }
+
+  /** {@code w [out x in]} (PyTorch layout) -> {@code [in x out]} (the GEMM's B operand). */
+  static float[] transposed(float[] w, int out, int in) {
+    float[] t = new float[w.length];
+    Dense.transpose(w, 0, out, in, t, 0);
+    return t;
+  }
+
+  /** The inherent key/value rows of every item id and category id (see {@link TwinItemCache}). */
+  TwinItemCache buildCache(Object owner) {
+    int items = emb.itemVocabulary();
+    int cates = emb.cateVocabulary();
+    float[] itemKeys = new float[items * width];
+    float[] cateKeys = new float[cates * width];
+    float[] itemValues = new float[items * width];
+    float[] cateValues = new float[cates * width];
+    project(emb.itemTable(), items, dItem, 0, itemKeys, itemValues);
+    project(emb.cateTable(), cates, dCate, dItem, cateKeys, cateValues);
+    return new TwinItemCache(owner, itemKeys, cateKeys, itemValues, cateValues, items, cates, width);
+  }
+
+  /**
+   * Keys and values of {@code rows} embedding rows {@code x [rows x d]} that occupy input columns
+   * {@code [col, col + d)} of {@code K_h}: {@code keys = x W^k[:, col..]ᵀ}, {@code values = x W^v[:, col..]ᵀ}.
+   */
+  private void project(float[] x, int rows, int d, int col, float[] keys, float[] values) {
+    Dense.gemm(x, 0, d, rows, d, kT, col * width, width, width, null, 0, keys, 0, width, false);
+    Dense.gemm(x, 0, d, rows, d, vT, col * width, width, width, null, 0, values, 0, width, false);
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // checks
+
+  /**
+   * {@link HistoryChecks#requireFields} without its per-call {@code EnumSet} (scoring allocates nothing):
+   * the shared check runs, and throws, only when a field is missing.
+   */
+  void requireFields(Set<HistoryField> required, HistoryField[] list, UserHistory h) {
+    for (HistoryField f : list) {
+      boolean present = switch (f) {
+        case ITEM_IDS -> h.itemIds() != null;
+        case CATEGORY_IDS -> h.categoryIds() != null;
+        case TIMESTAMPS -> h.timestamps() != null;
+        case ACTION_TYPES -> h.actionTypes() != null;
+        case CROSS_BUCKETS -> h.crossBuckets() != null;
+        case CROSS_NUMERIC -> h.crossNumeric() != null;
+        case CLUSTER_SIZES -> h.clusterSizes() != null;
+      };
+      if (!present) {
+        HistoryChecks.requireFields(model, required, h);
+      }
+    }
+  }
+
+  void checkInherent(UserHistory h, int first) {
+    HistoryChecks.ids("history itemIds", h.itemIds(), first, h.length(), emb.itemVocabulary());
+    HistoryChecks.ids("history categoryIds", h.categoryIds(), first, h.length(), emb.cateVocabulary());
+  }
+
+  void checkCandidates(Candidates candidates, float[] logits, int logitsOff) {
+    HistoryChecks.candidates(candidates, emb.itemVocabulary(), emb.cateVocabulary());
+    HistoryChecks.output(logits, logitsOff, candidates.count());
+  }
+
+  void checkCache(TwinItemCache cache, Object owner) {
+    if (cache == null) {
+      throw new IllegalArgumentException("cache must not be null");
+    }
+    if (cache.owner != owner) {
+      throw new IllegalArgumentException("cache was built by another " + model + " instance; use this model's itemCache()");
+    }
+  }
+
+  Work work(SequentialModel.Workspace workspace) {
+    if (workspace instanceof Work w && w.core == this) {
+      return w;
+    }
+    throw new IllegalArgumentException("workspace must come from this " + model + " model's newWorkspace(), got "
+        + (workspace == null ? "null" : workspace.getClass().getName()));
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // per-request work
+
+  /**
+   * Fills {@code w.keys} and {@code w.values} ({@code n x width}) with the inherent projections of the
+   * history rows {@code first .. first + n}: from the cache (two row reads and one add per behaviour) or,
+   * when {@code cache} is null, by projecting the gathered embeddings with the same GEMMs the cache was
+   * built with (so both are bit-identical).
+   */
+  void inherent(TwinItemCache cache, int[] items, int[] cates, int first, int n, Work w) {
+    if (cache != null) {
+      for (int i = 0; i < n; i++) {
+        System.arraycopy(cache.itemKeys, items[first + i] * width, w.keys, i * width, width);
+        System.arraycopy(cache.itemValues, items[first + i] * width, w.values, i * width, width);
+      }
+      for (int i = 0; i < n; i++) {
+        Dense.axpy(1f, cache.cateKeys, cates[first + i] * width, w.keys, i * width, width);
+        Dense.axpy(1f, cache.cateValues, cates[first + i] * width, w.values, i * width, width);
+      }
+      return;
+    }
+    float[] itemTable = emb.itemTable();
+    float[] cateTable = emb.cateTable();
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(itemTable, items[first + i] * dItem, w.embItem, i * dItem, dItem);
+      System.arraycopy(cateTable, cates[first + i] * dCate, w.embCate, i * dCate, dCate);
+    }
+    Dense.gemm(w.embItem, 0, dItem, n, dItem, kT, 0, width, width, null, 0, w.keys, 0, width, false);
+    Dense.gemm(w.embCate, 0, dCate, n, dCate, kT, dItem * width, width, width, null, 0, w.tmp, 0, width, false);
+    Dense.axpy(1f, w.tmp, 0, w.keys, 0, n * width);
+    Dense.gemm(w.embItem, 0, dItem, n, dItem, vT, 0, width, width, null, 0, w.values, 0, width, false);
+    Dense.gemm(w.embCate, 0, dCate, n, dCate, vT, dItem * width, width, width, null, 0, w.tmp, 0, width, false);
+    Dense.axpy(1f, w.tmp, 0, w.values, 0, n * width);
+  }
+
+  /**
+   * Scores the candidates against the prepared history of {@code n} behaviours ({@code w.keys},
+   * {@code w.values} complete, {@code w.bias} the {@code [H x n]} per-head per-behaviour bias), block
+   * by block of candidates:
+   * <ol>
+   *   <li>{@code q = [E_item; E_cate]} of each candidate (also the MLP's second half), {@code q W^q};
+   *   <li>{@code alpha[t, h, l] = (q_{t,h} . k_{l,h}) / sqrt(d_k) + bias[h, l]} over the whole history
+   *       ({@link Attention#targetScores});
+   *   <li>CP-GSU: relevance {@code mean_h alpha[t, h, l]} (a GEMM with weights {@code 1/H}), top-k by
+   *       {@link TopK#topKRows} (higher first, equal: lower slot);
+   *   <li>ESU: {@code softmax} of the same logits over the selected behaviours, pooled values
+   *       ({@link Attention#softmaxPoolGathered}); then {@code W^o} into the MLP input;
+   *   <li>{@code logit = MLP([o; q])}.
+   * </ol>
+   */
+  void score(Work w, int n, Candidates candidates, float[] logits, int logitsOff) {
+    int count = candidates.count();
+    int[] items = candidates.itemIds();
+    int[] cates = candidates.categoryIds();
+    int in = 2 * width;
+    for (int c0 = 0; c0 < count; c0 += w.block) {
+      int b = Math.min(w.block, count - c0);
+      for (int t = 0; t < b; t++) {
+        emb.embed(items[c0 + t], cates[c0 + t], w.mlpIn, t * in + width);
+      }
+      if (n == 0) {
+        for (int t = 0; t < b; t++) {
+          Arrays.fill(w.mlpIn, t * in, t * in + width, 0f);
+        }
+      } else {
+        Dense.gemm(w.mlpIn, width, in, b, width, qT, 0, width, width, null, 0, w.q, 0, width, false);
+        Attention.targetScores(w.q, 0, b, w.keys, 0, n, n, heads, dk, scale, w.bias, 0, 0, n, false,
+            w.scores, 0, w.scoresScratch, 0);
+        for (int t = 0; t < b; t++) {
+          Dense.gemm(meanWeights, 0, heads, 1, heads, w.scores, t * heads * n, n, n, null, 0, w.relevance, t * n, n,
+              false);
+        }
+        int m = TopK.topKRows(w.relevance, 0, b, n, topk, w.topValues, 0, w.topIndex, 0);
+        Attention.softmaxPoolGathered(w.scores, 0, b, n, heads, w.values, 0, dk, w.topIndex, 0, m, null, 0,
+            w.pooled, 0, w.poolScratch, 0);
+        Dense.gemm(w.pooled, 0, width, b, width, outT, 0, width, width, null, 0, w.mlpIn, 0, in, false);
+      }
+      mlp.forward(w.mlpIn, 0, b, logits, logitsOff + c0, w.mlpScratch);
+    }
+  }
+
+  /** Per-thread scratch, sized for {@code maxLen} behaviours; candidates go through in blocks. */
+  static final class Work implements SequentialModel.Workspace {
+    final TwinCore core;
+    final int block;
+    final float[] keys;
+    final float[] values;
+    final float[] tmp;
+    final float[] embItem;
+    final float[] embCate;
+    final float[] bias;
+    final float[] extra;
+    final float[] extraT;
+    final float[] q;
+    final float[] mlpIn;
+    final float[] scores;
+    final float[] scoresScratch;
+    final float[] relevance;
+    final float[] topValues;
+    final int[] topIndex;
+    final float[] pooled;
+    final float[] poolScratch;
+    final float[] mlpScratch;
+
+    Work(TwinCore core, int extraColumns) {
+      this.core = core;
+      int l = core.maxLen;
+      int w = core.width;
+      int h = core.heads;
+      this.block = Math.max(1, Math.min(MAX_BLOCK, SCORE_BUDGET / (h * l)));
+      this.keys = new float[l * w];
+      this.values = new float[l * w];
+      this.tmp = new float[l * w];
+      this.embItem = new float[l * core.dItem];
+      this.embCate = new float[l * core.dCate];
+      this.bias = new float[h * l];
+      this.extra = new float[l * Math.max(1, extraColumns)];
+      this.extraT = new float[l * Math.max(1, extraColumns)];
+      this.q = new float[block * w];
+      this.mlpIn = new float[block * 2 * w];
+      this.scores = new float[block * h * l];
+      this.scoresScratch = new float[Attention.targetScoresScratchSize(block, l, h, core.dk)];
+      this.relevance = new float[block * l];
+      this.topValues = new float[block * core.topk];
+      this.topIndex = new int[block * core.topk];
+      this.pooled = new float[block * w];
+      this.poolScratch = new float[Math.max(1, Attention.softmaxPoolGatheredScratchSize(block, core.topk))];
+      this.mlpScratch = new float[core.mlp.scratchSize(block)];
+    }
+  }
+}
