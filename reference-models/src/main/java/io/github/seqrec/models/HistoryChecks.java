@@ -12,7 +12,7 @@ public final class HistoryChecks {
   /** Fails unless the history carries every field the model needs. */
   public static void requireFields(String model, Set<HistoryField> required, UserHistory history) {
     for (HistoryField field : required) {
-      if (!history.fields().contains(field)) {
+      if (!history.has(field)) {
         throw new IllegalArgumentException(model + " needs the history field " + field + ", the history has "
             + history.fields());
       }

@@ -64,6 +64,19 @@ public final class UserHistory {
   /** The time of the request being scored, in the timestamps' unit (seconds). */
   public long requestTime() { return requestTime; }
 
+  /** Whether this history carries {@code field} (allocation-free, for per-request checks). */
+  public boolean has(HistoryField field) {
+    return switch (field) {
+      case ITEM_IDS -> true;
+      case CATEGORY_IDS -> categoryIds != null;
+      case TIMESTAMPS -> timestamps != null;
+      case ACTION_TYPES -> actionTypes != null;
+      case CROSS_BUCKETS -> crossBuckets != null;
+      case CROSS_NUMERIC -> crossNumeric != null;
+      case CLUSTER_SIZES -> clusterSizes != null;
+    };
+  }
+
   /** The fields this history carries. */
   public Set<HistoryField> fields() {
     EnumSet<HistoryField> fields = EnumSet.of(HistoryField.ITEM_IDS);
