@@ -143,7 +143,9 @@ public final class Attention {
    *   {@code j < valid}, and 0 for {@code j >= valid} (a row of zeros when {@code valid = 0}).</li>
    * </ul>
    * Arguments as in {@link #targetAttention(float[], int, int, float[], int, float[], int, int, int, int, int, int, float, float[], int, int, int, float[], int, float[], int)};
-   * {@code scores} needs {@code B H L} floats from {@code scoresOff}.
+   * {@code scores} needs {@code B H L} floats from {@code scoresOff}. A logit does not depend on
+   * where its key sits in the history: identical key rows with equal bias get bit-identical
+   * logits, so equal scores in a following top-k are true ties (broken by position).
    */
   public static void targetScores(float[] q, int qOff, int b, float[] k, int kOff, int l, int valid,
                                   int heads, int dk, float scale,

@@ -254,6 +254,31 @@ class AttentionTest {
   }
 
   @Test
+  void identicalKeysGetBitIdenticalLogitsWhereverTheySit() {
+    // A top-k over the logits breaks ties by position, so a repeated behaviour must score exactly
+    // the same in every slot, whichever GEMM tile (full, masked tail, 4-row or 1-row) it falls in.
+    SplittableRandom random = new SplittableRandom(13);
+    int b = 7, l = 101, heads = 2, dk = 24;
+    float[] q = uniform(random, b * heads * dk);
+    float[] k = uniform(random, l * heads * dk);
+    float[] bias = TestArrays.filled(heads * l, 0.25f);
+    int[] copies = {0, 1, 15, 16, 47, 48, 49, 95, 100};
+    for (int slot : copies) {
+      System.arraycopy(k, 3 * heads * dk, k, slot * heads * dk, heads * dk);
+    }
+    for (AttentionKernels kernels : backends()) {
+      float[] scores = new float[b * heads * l];
+      kernels.targetScores(q, 0, b, k, 0, l, l, heads, dk, 0.2f, bias, 0, 0, l, false, scores, 0,
+          new float[Attention.targetScoresScratchSize(b, l, heads, dk)], 0);
+      for (int row = 0; row < b * heads; row++) {
+        for (int slot : copies) {
+          assertThat(scores[row * l + slot]).as("row %d slot %d", row, slot).isEqualTo(scores[row * l + 3]);
+        }
+      }
+    }
+  }
+
+  @Test
   void targetAttentionEqualsScoresThenPool() {
     SplittableRandom random = new SplittableRandom(12);
     int b = 70, l = 33, valid = 30, heads = 4, dk = 5, dv = 3;

@@ -419,13 +419,13 @@ final class AttentionOps {
       return List.of(
           required("q", "F32", "[B, d]", "targets"),
           required("k", "F32", "[L, d]", "behaviours"),
-          required("layers.{i}.weight", "F32", "[h_i, in]", "hidden nn.Linear weights, i = 0.. (in = 4d for i = 0)"),
-          optional("layers.{i}.bias", "F32", "[h_i]", "hidden nn.Linear biases"),
-          optional("act.{i}.weight", "F32", "[1] | [h_i]", "nn.PReLU weight (prelu) or Dice batch-norm gamma (dice)"),
-          optional("act.{i}.bias", "F32", "[h_i]", "Dice batch-norm beta"),
-          optional("act.{i}.running_mean", "F32", "[h_i]", "Dice batch-norm running mean"),
-          optional("act.{i}.running_var", "F32", "[h_i]", "Dice batch-norm running variance"),
-          optional("act.{i}.alpha", "F32", "[h_i]", "Dice alpha"),
+          required("layers.<i>.weight", "F32", "[h_i, in]", "hidden nn.Linear weights, i = 0.. (in = 4d for i = 0)"),
+          optional("layers.<i>.bias", "F32", "[h_i]", "hidden nn.Linear biases"),
+          optional("act.<i>.weight", "F32", "[1] | [h_i]", "nn.PReLU weight (prelu) or Dice batch-norm gamma (dice)"),
+          optional("act.<i>.bias", "F32", "[h_i]", "Dice batch-norm beta"),
+          optional("act.<i>.running_mean", "F32", "[h_i]", "Dice batch-norm running mean"),
+          optional("act.<i>.running_var", "F32", "[h_i]", "Dice batch-norm running variance"),
+          optional("act.<i>.alpha", "F32", "[h_i]", "Dice alpha"),
           required("out.weight", "F32", "[1, h_n]", "output nn.Linear weight"),
           optional("out.bias", "F32", "[1]", "output nn.Linear bias"));
     }

@@ -12,6 +12,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,13 +72,13 @@ class SeqrecCliTest {
     for (KernelOp op : KernelOps.all()) {
       assertThat(r.out()).contains(op.name() + " - " + op.summary());
       for (KernelOp.TensorSpec t : op.inputs()) {
-        assertThat(r.out()).containsPattern("in +" + t.name() + " +" + t.dtype());
+        assertThat(r.out()).containsPattern("in +" + Pattern.quote(t.name()) + " +" + Pattern.quote(t.dtype()));
       }
       for (KernelOp.TensorSpec t : op.outputs()) {
-        assertThat(r.out()).containsPattern("out +" + t.name() + " +" + t.dtype());
+        assertThat(r.out()).containsPattern("out +" + Pattern.quote(t.name()) + " +" + Pattern.quote(t.dtype()));
       }
       for (KernelOp.ParamSpec p : op.params()) {
-        assertThat(r.out()).containsPattern("param +" + p.name() + " +" + p.type());
+        assertThat(r.out()).containsPattern("param +" + Pattern.quote(p.name()) + " +" + Pattern.quote(p.type()));
       }
     }
     assertThat(r.out()).containsPattern("in +bias +F32 +\\[out\\] +nn.Linear bias \\(optional\\)");
