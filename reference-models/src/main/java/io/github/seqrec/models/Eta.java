@@ -228,6 +228,36 @@ public final class Eta implements SequentialModel {
     return m;
   }
 
+  /**
+   * The ESU's own logits over the whole kept history, averaged over heads:
+   * {@code out[c n + l] = mean_h (t_c W_q^h) . (e_l W_k^h) / √dh} for the n most recent (at most
+   * {@link #maxHistoryLength()}) actions. The "full attention" the Hamming GSU approximates (recall
+   * reference, {@code golden/models/longhist.py}). An analysis tool: allocates. Returns n.
+   */
+  public int fullAttentionScores(EtaSignatureCache cache, Candidates candidates, float[] out) {
+    checkCache(cache);
+    HistoryChecks.candidates(candidates, emb.itemVocabulary(), emb.cateVocabulary());
+    int first = Math.max(0, cache.length() - maxLen);
+    int n = cache.length() - first;
+    int c = candidates.count();
+    int d = emb.dim();
+    HistoryChecks.output(out, 0, c * n);
+    float[] e = new float[n * d];
+    for (int l = 0; l < n; l++) {
+      emb.embed(cache.itemsArray()[first + l], cache.categoriesArray()[first + l], e, l * d);
+    }
+    float[] keys = new float[n * d];
+    Dense.linear(e, 0, n, wk, keys, 0, false);
+    float[] candE = new float[c * d];
+    for (int t = 0; t < c; t++) {
+      emb.embed(candidates.itemIds()[t], candidates.categoryIds()[t], candE, t * d);
+    }
+    float[] q = new float[c * d];
+    Dense.linear(candE, 0, c, wq, q, 0, false);
+    Sim.headMean(q, c, keys, n, heads, d / heads, scale, out);
+    return n;
+  }
+
   private void checkCache(EtaSignatureCache cache) {
     if (cache == null || cache.model() != this) {
       throw new IllegalArgumentException("cache must come from this model's newSignatureCache()");

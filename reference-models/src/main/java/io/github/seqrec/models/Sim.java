@@ -248,6 +248,59 @@ public final class Sim implements SequentialModel {
     }
   }
 
+  /**
+   * The ESU's own logits over the whole kept history, averaged over heads: {@code out[c n + l] =
+   * mean_i (W_b^i z_l) . (W_a^i e_c) / √dh} for the n most recent (at most {@link #maxHistoryLength()})
+   * actions of the index ({@link Attention#targetScores}). The "full attention" a GSU approximates:
+   * recall of the search unit is measured against its top-K ({@code golden/models/longhist.py}).
+   * An analysis tool: it allocates its {@code n x (d + d_time)} inputs. Returns n.
+   */
+  public int fullAttentionScores(SimUserIndex index, long requestTime, Candidates candidates, float[] out) {
+    checkIndex(index);
+    HistoryChecks.candidates(candidates, emb.itemVocabulary(), emb.cateVocabulary());
+    int first = Math.max(0, index.length() - maxLen);
+    int n = index.length() - first;
+    int c = candidates.count();
+    int d = emb.dim();
+    int dz = d + dTime;
+    HistoryChecks.output(out, 0, c * n);
+    float[] z = new float[n * dz];
+    for (int l = 0; l < n; l++) {
+      int slot = first + l;
+      emb.embed(index.itemsArray()[slot], index.categoriesArray()[slot], z, l * dz);
+      System.arraycopy(timeTable, timeBucket(requestTime - index.timestampsArray()[slot]) * dTime, z, l * dz + d, dTime);
+    }
+    float[] keys = new float[n * attentionDim];
+    Dense.linear(z, 0, n, esuKey, keys, 0, false);
+    float[] candE = new float[c * d];
+    for (int t = 0; t < c; t++) {
+      emb.embed(candidates.itemIds()[t], candidates.categoryIds()[t], candE, t * d);
+    }
+    float[] q = new float[c * attentionDim];
+    Dense.linear(candE, 0, c, esuQuery, q, 0, false);
+    headMean(q, c, keys, n, heads, attentionDim / heads, scale, out);
+    return n;
+  }
+
+  /** {@code out[c n + l]} = mean over heads of {@code scale q_{c,h} . k_{l,h}} (allocates its scratch). */
+  static void headMean(float[] q, int c, float[] keys, int n, int heads, int dk, float scale, float[] out) {
+    if (c == 0 || n == 0) {
+      return;
+    }
+    float[] scores = new float[c * heads * n];
+    float[] scratch = new float[Attention.targetScoresScratchSize(c, n, heads, dk)];
+    Attention.targetScores(q, 0, c, keys, 0, n, n, heads, dk, scale, null, 0, 0, 0, false, scores, 0, scratch, 0);
+    for (int t = 0; t < c; t++) {
+      for (int l = 0; l < n; l++) {
+        float sum = 0f;
+        for (int h = 0; h < heads; h++) {
+          sum += scores[(t * heads + h) * n + l];
+        }
+        out[t * n + l] = sum / heads;
+      }
+    }
+  }
+
   private void checkIndex(SimUserIndex index) {
     if (index == null || index.model() != this) {
       throw new IllegalArgumentException("index must come from this model's newUserIndex()");
