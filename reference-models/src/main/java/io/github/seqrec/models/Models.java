@@ -31,6 +31,8 @@ public final class Models {
 
   private static Map<String, Loader> index() {
     List<Loader> all = new ArrayList<>();
+    all.add(Sim.LOADER);
+    all.add(Eta.LOADER);
     all.add(Twin.LOADER);
     all.add(TwinV2.LOADER);
     Map<String, Loader> byName = new TreeMap<>();

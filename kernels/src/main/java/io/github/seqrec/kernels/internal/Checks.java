@@ -71,8 +71,10 @@ public final class Checks {
    * row starts) must lie inside the array.
    */
   public static void matrix(String name, float[] array, int offset, int rows, int cols, int ld) {
-    nonNegative(name + " rows", rows);
-    nonNegative(name + " cols", cols);
+    if (rows < 0 || cols < 0) { // names built only on failure: the good path must not allocate
+      nonNegative(name + " rows", rows);
+      nonNegative(name + " cols", cols);
+    }
     if (ld < cols) {
       throw new IllegalArgumentException(
           name + " leading dimension must be >= its column count " + cols + ", got " + ld);

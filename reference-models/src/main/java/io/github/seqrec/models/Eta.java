@@ -1,0 +1,395 @@
+package io.github.seqrec.models;
+
+import io.github.seqrec.kernels.Attention;
+import io.github.seqrec.kernels.Dense;
+import io.github.seqrec.kernels.Hamming;
+import io.github.seqrec.kernels.PackedLinear;
+import io.github.seqrec.kernels.SimHash;
+import io.github.seqrec.models.layers.ItemCateEmbedding;
+import io.github.seqrec.models.layers.Mlp;
+import io.github.seqrec.models.layers.ModelOptions;
+import io.github.seqrec.models.safetensors.SafeTensors;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * ETA, End-to-end Target Attention (Chen et al., Alibaba, arXiv 2108.04468), long-term path as in
+ * {@code golden/models/eta.py}:
+ * <ul>
+ *   <li>{@code sig(x)_k = 1[(x R)_k > 0]} with the fixed Gaussian {@code R = random_rotations}
+ *       {@code [d, hash_bits]} from the weights ({@link SimHash#signatures}; a bit count that is not
+ *       a multiple of 64 is padded with zero planes, whose bits are always 0 and so never change a
+ *       distance);</li>
+ *   <li>GSU: the K behaviours with the smallest Hamming distance to the candidate's signature,
+ *       ties to the lower slot ({@link Hamming#topK});</li>
+ *   <li>ESU: {@code o = out_proj(MHTA(t, {e_j}))} as {@code nn.MultiheadAttention(d, heads, bias=False)}
+ *       ({@link Attention#targetAttentionGathered}; keys and values projected once per distinct
+ *       retrieved behaviour), an empty retrieved set gives {@code o = 0};</li>
+ *   <li>{@code logit = MLP([t; o])}.</li>
+ * </ul>
+ * The per-user signatures are an {@link EtaSignatureCache}, updated per action; the plain
+ * {@link #score(UserHistory, Candidates, SequentialModel.Workspace, float[], int)} builds one in
+ * the workspace, with bit-identical logits. Immutable and thread-safe.
+ */
+public final class Eta implements SequentialModel {
+  static final String NAME = "eta";
+  private static final Set<HistoryField> FIELDS = EnumSet.of(HistoryField.ITEM_IDS, HistoryField.CATEGORY_IDS);
+
+  static final Models.Loader LOADER = new Models.Loader() {
+    @Override
+    public ModelInfo info() {
+      return new ModelInfo(NAME,
+          "Chen et al., End-to-End User Behavior Retrieval in Click-Through Rate Prediction Model, arXiv 2108.04468 (2021)",
+          "lifelong interest: SimHash signatures of the behaviours, Hamming top-k per candidate, multi-head "
+              + "target attention over the retrieved behaviours",
+          List.of("SimHash", "Hamming", "Dense", "Attention (gathered target attention)", "Activations"),
+          FIELDS, Map.of("topk", "50", "max_len", "1000"),
+          List.of("hist_items", "hist_cates", "hist_len", "cand_items", "cand_cates"));
+    }
+
+    @Override
+    public SequentialModel load(SafeTensors st, Map<String, String> options) throws IOException {
+      return Eta.load(st, options);
+    }
+  };
+
+  private final ItemCateEmbedding emb;
+  private final float[] planes;
+  private final int bits;
+  private final int paddedBits;
+  private final PackedLinear wq;
+  private final PackedLinear wk;
+  private final PackedLinear wv;
+  private final PackedLinear out;
+  private final Mlp mlp;
+  private final int topK;
+  private final int heads;
+  private final int maxLen;
+  private final float scale;
+
+  private Eta(ItemCateEmbedding emb, float[] planes, int bits, int paddedBits, PackedLinear wq, PackedLinear wk,
+              PackedLinear wv, PackedLinear out, Mlp mlp, int topK, int heads, int maxLen) {
+    this.emb = emb;
+    this.planes = planes;
+    this.bits = bits;
+    this.paddedBits = paddedBits;
+    this.wq = wq;
+    this.wk = wk;
+    this.wv = wv;
+    this.out = out;
+    this.mlp = mlp;
+    this.topK = topK;
+    this.heads = heads;
+    this.maxLen = maxLen;
+    this.scale = Attention.defaultScale(emb.dim() / heads);
+  }
+
+  /** Loads from the reference's {@code state_dict}; options: {@code topk}, {@code max_len}. */
+  public static Eta load(SafeTensors st, Map<String, String> options) throws IOException {
+    ModelOptions o = new ModelOptions(NAME, options);
+    ItemCateEmbedding emb = ItemCateEmbedding.load(st, "emb", o.intValue("n_items"), o.intValue("n_cates"),
+        o.intValue("d_item"), o.intValue("d_cate"));
+    int d = emb.dim();
+    int bits = o.intValue("hash_bits", 32);
+    int topK = o.intValue("topk", 50);
+    int heads = o.intValue("heads", 2);
+    int maxLen = o.intValue("max_len", 1000);
+    int att = o.intValue("attention_dim", d);
+    if (bits <= 0 || topK <= 0 || heads <= 0 || maxLen <= 0) {
+      throw new IllegalArgumentException(NAME + ": hash_bits, topk, heads and max_len must be > 0, got "
+          + bits + ", " + topK + ", " + heads + ", " + maxLen);
+    }
+    if (att != d || d % heads != 0) {
+      throw new IllegalArgumentException(NAME + ": attention_dim must equal d = " + d
+          + " (nn.MultiheadAttention) and be a multiple of heads = " + heads + ", got " + att);
+    }
+    int padded = (bits + 63) / 64 * 64;
+    float[] r = st.floats("random_rotations", d, bits);
+    float[] planes = new float[d * padded];
+    for (int i = 0; i < d; i++) {
+      System.arraycopy(r, i * bits, planes, i * padded, bits);
+    }
+    float[] in = st.floats("mha.in_proj_weight", 3 * d, d);
+    PackedLinear wq = Dense.pack(Arrays.copyOfRange(in, 0, d * d), null, d, d);
+    PackedLinear wk = Dense.pack(Arrays.copyOfRange(in, d * d, 2 * d * d), null, d, d);
+    PackedLinear wv = Dense.pack(Arrays.copyOfRange(in, 2 * d * d, 3 * d * d), null, d, d);
+    PackedLinear outProj = Mlp.linearNoBias(st, "mha.out_proj.weight", d, d);
+    Mlp mlp = Mlp.load(st, "mlp", 2 * d, o.intList("mlp_hidden"),
+        o.choice("activation", "relu", "relu", "sigmoid", "prelu", "dice"), 1, 1e-8f);
+    return new Eta(emb, planes, bits, padded, wq, wk, wv, outProj, mlp, topK, heads, maxLen);
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Set<HistoryField> requiredFields() {
+    return FIELDS;
+  }
+
+  @Override
+  public int maxHistoryLength() {
+    return maxLen;
+  }
+
+  /** K, the behaviours the search unit keeps per candidate. */
+  public int topK() {
+    return topK;
+  }
+
+  /** The model's signature width ({@code hash_bits}). */
+  public int hashBits() {
+    return bits;
+  }
+
+  ItemCateEmbedding embedding() {
+    return emb;
+  }
+
+  float[] planes() {
+    return planes;
+  }
+
+  int paddedBits() {
+    return paddedBits;
+  }
+
+  /** A new, empty per-user signature cache (append actions as they arrive). */
+  public EtaSignatureCache newSignatureCache() {
+    return new EtaSignatureCache(this, 16);
+  }
+
+  @Override
+  public Workspace newWorkspace() {
+    return new Ws(this);
+  }
+
+  @Override
+  public void score(UserHistory history, Candidates candidates, Workspace workspace, float[] logits, int logitsOff) {
+    Ws w = workspace(workspace);
+    if (history.categoryIds() == null) {
+      HistoryChecks.requireFields(NAME, FIELDS, history);
+    }
+    HistoryChecks.candidates(candidates, emb.itemVocabulary(), emb.cateVocabulary());
+    HistoryChecks.output(logits, logitsOff, candidates.count());
+    int first = HistoryChecks.firstKept(history, maxLen);
+    if (w.cache == null) {
+      w.cache = new EtaSignatureCache(this, Math.max(16, history.length() - first));
+    }
+    w.cache.clear();
+    w.cache.appendAll(history, first, history.length());
+    run(w.cache, 0, candidates, w, logits, logitsOff);
+  }
+
+  /**
+   * Scores with a kept per-user signature cache (its most recent {@link #maxHistoryLength()}
+   * actions): bit-identical to scoring the history it was built from.
+   */
+  public void score(EtaSignatureCache cache, Candidates candidates, Workspace workspace, float[] logits,
+                    int logitsOff) {
+    Ws w = workspace(workspace);
+    checkCache(cache);
+    HistoryChecks.candidates(candidates, emb.itemVocabulary(), emb.cateVocabulary());
+    HistoryChecks.output(logits, logitsOff, candidates.count());
+    run(cache, Math.max(0, cache.length() - maxLen), candidates, w, logits, logitsOff);
+  }
+
+  /**
+   * The search unit alone: candidate c's picks (cache slots ordered by (distance, slot)) go to
+   * {@code slots[slotsOff + c K ..]}, -1 after the {@code min(K, n)} picks; candidate signature
+   * words to {@code candidateSignatures[c words ..]} when that array is not null. Returns the
+   * number of picks per candidate.
+   */
+  public int search(EtaSignatureCache cache, Candidates candidates, Workspace workspace, int[] slots, int slotsOff,
+                    long[] candidateSignatures) {
+    Ws w = workspace(workspace);
+    checkCache(cache);
+    HistoryChecks.candidates(candidates, emb.itemVocabulary(), emb.cateVocabulary());
+    int c = candidates.count();
+    if (slotsOff < 0 || (long) slotsOff + (long) c * topK > slots.length) {
+      throw new IllegalArgumentException("slots needs " + (long) c * topK + " ints from offset " + slotsOff);
+    }
+    int first = Math.max(0, cache.length() - maxLen);
+    w.ensureCandidates(c);
+    int m = gsu(cache, first, candidates, w);
+    int words = paddedBits / 64;
+    for (int i = 0; i < c * topK; i++) {
+      slots[slotsOff + i] = w.sel[i] < 0 ? -1 : first + w.sel[i];
+    }
+    if (candidateSignatures != null) {
+      System.arraycopy(w.candSig, 0, candidateSignatures, 0, c * words);
+    }
+    return m;
+  }
+
+  /**
+   * The ESU's own logits over the whole kept history, averaged over heads:
+   * {@code out[c n + l] = mean_h (t_c W_q^h) . (e_l W_k^h) / √dh} for the n most recent (at most
+   * {@link #maxHistoryLength()}) actions. The "full attention" the Hamming GSU approximates (recall
+   * reference, {@code golden/models/longhist.py}). An analysis tool: allocates. Returns n.
+   */
+  public int fullAttentionScores(EtaSignatureCache cache, Candidates candidates, float[] out) {
+    checkCache(cache);
+    HistoryChecks.candidates(candidates, emb.itemVocabulary(), emb.cateVocabulary());
+    int first = Math.max(0, cache.length() - maxLen);
+    int n = cache.length() - first;
+    int c = candidates.count();
+    int d = emb.dim();
+    HistoryChecks.output(out, 0, c * n);
+    float[] e = new float[n * d];
+    for (int l = 0; l < n; l++) {
+      emb.embed(cache.itemsArray()[first + l], cache.categoriesArray()[first + l], e, l * d);
+    }
+    float[] keys = new float[n * d];
+    Dense.linear(e, 0, n, wk, keys, 0, false);
+    float[] candE = new float[c * d];
+    for (int t = 0; t < c; t++) {
+      emb.embed(candidates.itemIds()[t], candidates.categoryIds()[t], candE, t * d);
+    }
+    float[] q = new float[c * d];
+    Dense.linear(candE, 0, c, wq, q, 0, false);
+    Sim.headMean(q, c, keys, n, heads, d / heads, scale, out);
+    return n;
+  }
+
+  private void checkCache(EtaSignatureCache cache) {
+    if (cache == null || cache.model() != this) {
+      throw new IllegalArgumentException("cache must come from this model's newSignatureCache()");
+    }
+  }
+
+  private Ws workspace(Workspace workspace) {
+    if (workspace instanceof Ws w && w.owner == this) {
+      return w;
+    }
+    throw new IllegalArgumentException("workspace must come from this Eta model's newWorkspace(), got "
+        + (workspace == null ? "null" : workspace.getClass().getName()));
+  }
+
+  /** Embeds and signs the candidates, then the Hamming top-k into {@code w.sel}; returns min(K, n). */
+  private int gsu(EtaSignatureCache cache, int first, Candidates candidates, Ws w) {
+    int c = candidates.count();
+    int d = emb.dim();
+    for (int t = 0; t < c; t++) {
+      emb.embed(candidates.itemIds()[t], candidates.categoryIds()[t], w.candE, t * d);
+    }
+    SimHash.signatures(w.candE, 0, c, d, planes, 0, paddedBits, w.candSig, 0, w.sigScratch, 0);
+    int n = cache.length() - first;
+    int words = paddedBits / 64;
+    return Hamming.topK(w.candSig, 0, c, cache.signaturesArray(), first * words, n, n, paddedBits, topK,
+        w.sel, 0, null, 0, w.hamScratch, 0);
+  }
+
+  private void run(EtaSignatureCache cache, int first, Candidates candidates, Ws w, float[] logits, int logitsOff) {
+    int c = candidates.count();
+    if (c == 0) {
+      return;
+    }
+    int d = emb.dim();
+    w.ensureCandidates(c);
+    int m = gsu(cache, first, candidates, w);
+    Arrays.fill(w.counts, 0, c, m);
+
+    // Distinct retrieved behaviours, projected once each (rowOf is reset afterwards: O(picks)).
+    int n = cache.length() - first;
+    w.ensureSlots(n);
+    int rows = 0;
+    for (int t = 0; t < c; t++) {
+      for (int j = 0, at = t * topK; j < m; j++, at++) {
+        int s = w.sel[at];
+        if (w.rowOf[s] < 0) {
+          w.rowOf[s] = rows;
+          w.slotOf[rows++] = s;
+        }
+        w.gather[at] = w.rowOf[s];
+      }
+    }
+    w.ensureRows(rows);
+    int[] items = cache.itemsArray();
+    int[] cates = cache.categoriesArray();
+    for (int r = 0; r < rows; r++) {
+      int slot = first + w.slotOf[r];
+      w.rowOf[w.slotOf[r]] = -1;
+      emb.embed(items[slot], cates[slot], w.e, r * d);
+    }
+    if (rows > 0) {
+      Dense.linear(w.e, 0, rows, wk, w.k, 0, false);
+      Dense.linear(w.e, 0, rows, wv, w.v, 0, false);
+    }
+    Dense.linear(w.candE, 0, c, wq, w.q, 0, false);
+    Attention.targetAttentionGathered(w.q, 0, c, w.k, 0, w.v, 0, rows, w.gather, 0, topK, w.counts, 0,
+        heads, d / heads, d / heads, scale, null, 0, 0, 0, w.att, 0, w.attScratch, 0);
+    Dense.linear(w.att, 0, c, out, w.o, 0, false);
+    for (int t = 0; t < c; t++) {
+      System.arraycopy(w.candE, t * d, w.x, t * 2 * d, d);
+      System.arraycopy(w.o, t * d, w.x, t * 2 * d + d, d);
+    }
+    mlp.forward(w.x, 0, c, logits, logitsOff, w.mlpScratch);
+  }
+
+  /** Per-thread scratch; grows (never shrinks) with the candidate count and history length. */
+  private static final class Ws implements Workspace {
+    final Eta owner;
+    EtaSignatureCache cache;
+    int cands = -1;
+    float[] candE, q, att, o, x, mlpScratch, attScratch, sigScratch;
+    long[] candSig;
+    int[] sel, gather, counts, hamScratch;
+    int[] rowOf = new int[0];
+    int[] slotOf = new int[0];
+    float[] e = new float[0];
+    float[] k = new float[0];
+    float[] v = new float[0];
+
+    Ws(Eta owner) {
+      this.owner = owner;
+      ensureCandidates(16);
+      ensureSlots(owner.maxLen);
+    }
+
+    void ensureCandidates(int c) {
+      if (c <= cands) {
+        return;
+      }
+      Eta m = owner;
+      int d = m.emb.dim();
+      candE = new float[c * d];
+      q = new float[c * d];
+      att = new float[c * d];
+      o = new float[c * d];
+      x = new float[c * 2 * d];
+      mlpScratch = new float[m.mlp.scratchSize(c)];
+      attScratch = new float[Attention.targetAttentionGatheredScratchSize(c, m.topK, m.heads)];
+      sigScratch = new float[SimHash.signaturesScratchSize(c, m.paddedBits)];
+      candSig = new long[c * (m.paddedBits / 64)];
+      sel = new int[c * m.topK];
+      gather = new int[c * m.topK];
+      counts = new int[c];
+      hamScratch = new int[Hamming.topKScratchSize(c, m.paddedBits)];
+      cands = c;
+    }
+
+    void ensureSlots(int n) {
+      if (n > rowOf.length) {
+        rowOf = new int[n];
+        Arrays.fill(rowOf, -1);
+        slotOf = new int[n];
+      }
+    }
+
+    void ensureRows(int rows) {
+      int d = owner.emb.dim();
+      if (rows * d > e.length) {
+        e = new float[rows * d];
+        k = new float[rows * d];
+        v = new float[rows * d];
+      }
+    }
+  }
+}
