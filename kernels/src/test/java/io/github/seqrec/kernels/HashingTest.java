@@ -107,7 +107,7 @@ class HashingTest {
     long[] q = {0L};
     int[] idx = new int[5];
     int[] dist = new int[5];
-    int[] scratch = new int[Hamming.topKScratchSize(1, 64)];
+    int[] scratch = new int[Hamming.topKScratchSize(1, 7, 64, 5)];
     assertThat(Hamming.topK(q, 0, 1, sigs, 0, 7, 7, 64, 3, idx, 0, dist, 0, scratch, 0)).isEqualTo(3);
     assertThat(Arrays.copyOf(idx, 3)).containsExactly(0, 6, 1);
     assertThat(Arrays.copyOf(dist, 3)).containsExactly(0, 0, 1);
@@ -129,7 +129,7 @@ class HashingTest {
     int[] idx = {7, 7, 7, 7};
     int[] dist = {7, 7, 7, 7};
     long[] q = new long[4];
-    int[] scratch = new int[Hamming.topKScratchSize(2, 128)];
+    int[] scratch = new int[Hamming.topKScratchSize(2, 3, 128, 2)];
     // L = 0: every slot is padding
     assertThat(Hamming.topK(q, 0, 2, new long[0], 0, 0, 0, 128, 2, idx, 0, dist, 0, scratch, 0)).isZero();
     assertThat(idx).containsOnly(-1);
@@ -140,7 +140,7 @@ class HashingTest {
     assertThat(idx).containsOnly(-1);
     // no queries: nothing written, no scratch needed
     int[] untouched = {5};
-    assertThat(Hamming.topKScratchSize(0, 64)).isZero();
+    assertThat(Hamming.topKScratchSize(0, 2, 64, 1)).isZero();
     Hamming.topK(new long[0], 0, 0, new long[2], 0, 2, 2, 64, 1, untouched, 0, null, 0, new int[0], 0);
     assertThat(untouched).containsExactly(5);
     Hamming.distances(q, 0, new long[0], 0, 0, 64, new int[0], 0);
@@ -272,6 +272,21 @@ class HashingTest {
     }
   }
 
+  /** Histories longer than the vector backend's tiles (16384 one-word, 4096 four-word candidates), groups of queries. */
+  @Test
+  void topKAcrossTilesAndQueryGroups() {
+    HashingKernels scalar = BackendPair.SCALAR.hashing();
+    HashingKernels vector = BackendPair.vector().hashing();
+    SplittableRandom random = new SplittableRandom(7);
+    for (int m : new int[] {64, 192, 256}) {
+      for (int b : new int[] {2, 17}) {
+        for (int k : new int[] {1, 3, 50}) {
+          checkTopK(scalar, vector, random, m, 40_003, 40_003 - random.nextInt(2) * 7, b, k, random.nextInt(3));
+        }
+      }
+    }
+  }
+
   @Test
   void topKSurvivesAdversarialOrders() {
     HashingKernels scalar = BackendPair.SCALAR.hashing();
@@ -348,7 +363,7 @@ class HashingTest {
     }
     long[] blocked = new long[5 + Hamming.blockedLength(count, m)];
     Hamming.toBlocked(sigs, sOff, count, m, blocked, 5);
-    int scratchSize = Hamming.topKScratchSize(b, m);
+    int scratchSize = Hamming.topKScratchSize(b, count, m, k);
     for (HashingKernels kernels : new HashingKernels[] {scalar, vector}) {
       for (boolean useBlocked : new boolean[] {false, true}) {
         int iOff = 2;
@@ -442,7 +457,7 @@ class HashingTest {
     long[] q = new long[4];
     long[] sigs = new long[40];
     int[] idx = new int[20];
-    int[] scratch = new int[Hamming.topKScratchSize(2, 128)];
+    int[] scratch = new int[Hamming.topKScratchSize(2, 20, 128, 5)];
     assertThatThrownBy(() -> Hamming.topK(q, 0, 2, sigs, 0, 20, 20, 128, 0, idx, 0, null, 0, scratch, 0))
         .hasMessageContaining("k must be > 0, got 0");
     assertThatThrownBy(() -> Hamming.topK(q, 0, 2, sigs, 0, 20, 20, 128, -3, idx, 0, null, 0, scratch, 0))
@@ -490,6 +505,7 @@ class HashingTest {
     assertThatThrownBy(() -> Hamming.toBlocked(sigs, 0, 10, 128, sigs, 8))
         .hasMessageContaining("dst [8, 40) must not overlap signatures [0, 20)");
     assertThatThrownBy(() -> Hamming.blockedLength(-1, 64)).hasMessageContaining("count must be >= 0, got -1");
-    assertThatThrownBy(() -> Hamming.topKScratchSize(1, 65)).hasMessageContaining("got 65");
+    assertThatThrownBy(() -> Hamming.topKScratchSize(1, 10, 65, 5)).hasMessageContaining("got 65");
+    assertThatThrownBy(() -> Hamming.topKScratchSize(1, 10, 64, 0)).hasMessageContaining("k must be > 0, got 0");
   }
 }
