@@ -18,6 +18,7 @@ public final class KernelOps {
   private static Map<String, KernelOp> index() {
     List<KernelOp> all = new ArrayList<>();
     all.addAll(DenseOps.ops());
+    all.addAll(HashingOps.ops());
     Map<String, KernelOp> byName = new TreeMap<>();
     for (KernelOp op : all) {
       if (byName.put(op.name(), op) != null) {
