@@ -58,6 +58,35 @@ def save_safetensors(path, tensors, metadata=None):
             f.write(b)
 
 
+_FROM_NAME = {name: dtype for dtype, name in _DTYPES.items()}
+
+
+def read_safetensors(path):
+    """Reads a safetensors file (e.g. ``seqrec kernel ... --out``): returns ``(tensors, metadata)``,
+    name -> torch.Tensor (copies) and the ``__metadata__`` dict (empty if none)."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    if len(raw) < 8:
+        raise ValueError(f"{path}: {len(raw)} bytes, shorter than the 8-byte header length")
+    (n,) = struct.unpack("<Q", raw[:8])
+    if n > len(raw) - 8:
+        raise ValueError(f"{path}: header length {n} runs past the end of the file")
+    header = json.loads(raw[8:8 + n].decode("utf-8"))
+    metadata = header.pop("__metadata__", {})
+    data = raw[8 + n:]
+    tensors = {}
+    for name, info in sorted(header.items()):
+        begin, end = info["data_offsets"]
+        dtype = _FROM_NAME[info["dtype"]]
+        chunk = bytearray(data[begin:end])  # writable copy: torch.frombuffer warns on read-only buffers
+        if dtype == torch.bfloat16:
+            t = torch.frombuffer(chunk, dtype=torch.int16).view(torch.bfloat16) if chunk else torch.empty(0, dtype=dtype)
+        else:
+            t = torch.frombuffer(chunk, dtype=dtype) if chunk else torch.empty(0, dtype=dtype)
+        tensors[name] = t.reshape(info["shape"]).clone()
+    return tensors, metadata
+
+
 def f32(t):
     """float32 copy of a tensor (what is stored)."""
     return t.detach().to(torch.float32)

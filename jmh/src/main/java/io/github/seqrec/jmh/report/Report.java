@@ -119,7 +119,7 @@ public final class Report {
     md.append("| benchmark | params | scalar | vector | vector/scalar | vector rate | of ceiling | alloc B/op |\n");
     md.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
     for (Row row : rows(results)) {
-      if (row.className.endsWith("Ceilings")) {
+      if (row.className.endsWith("Ceilings") || isPeer(row.other)) {
         continue;
       }
       BenchResult fast = row.vector != null ? row.vector : row.scalar != null ? row.scalar : row.other;
@@ -140,7 +140,36 @@ public final class Report {
           .append(" | ").append(Double.isNaN(fast.allocBytesPerOp()) ? "" : String.format(Locale.ROOT, "%.0f", fast.allocBytesPerOp()))
           .append(" |\n");
     }
+    peers(results, md);
     return md.toString();
+  }
+
+  private static boolean isPeer(BenchResult r) {
+    return r != null && (r.method().equals("seqrec") || r.method().equals("onnxRuntime"));
+  }
+
+  /** seqrec and ONNX Runtime on the same model and params, side by side. */
+  static void peers(List<BenchResult> results, StringBuilder md) {
+    Map<String, BenchResult[]> pairs = new LinkedHashMap<>();
+    for (BenchResult r : results) {
+      if (isPeer(r)) {
+        BenchResult[] pair = pairs.computeIfAbsent(r.simpleClassName() + " " + r.paramsText(), k -> new BenchResult[2]);
+        pair[r.method().equals("seqrec") ? 0 : 1] = r;
+      }
+    }
+    if (pairs.isEmpty()) {
+      return;
+    }
+    md.append("\n| peers (same model, same inputs) | seqrec | ONNX Runtime Java | ORT / seqrec |\n");
+    md.append("|---|---:|---:|---:|\n");
+    for (Map.Entry<String, BenchResult[]> e : pairs.entrySet()) {
+      BenchResult ours = e.getValue()[0];
+      BenchResult theirs = e.getValue()[1];
+      md.append("| ").append(e.getKey()).append(" | ").append(time(ours)).append(" | ").append(time(theirs))
+          .append(" | ").append(ours != null && theirs != null
+              ? String.format(Locale.ROOT, "%.1fx", theirs.secondsPerOp() / ours.secondsPerOp()) : "")
+          .append(" |\n");
+    }
   }
 
   /** Scalar and vector runs of the same kernel and params side by side. */

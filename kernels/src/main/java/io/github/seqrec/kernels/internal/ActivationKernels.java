@@ -13,7 +13,7 @@ public interface ActivationKernels {
   /** {@code y = tanh(x)}. */
   void tanh(float[] x, int xOff, float[] y, int yOff, int n);
 
-  /** {@code y = max(0, x)}. */
+  /** {@code y = max(0, x)}; NaN stays NaN. */
   void relu(float[] x, int xOff, float[] y, int yOff, int n);
 
   /** {@code y = x > 0 ? x : slope * x} (LeakyReLU). */
@@ -28,7 +28,8 @@ public interface ActivationKernels {
   /**
    * Dice in inference form (DIN paper §5, eval-mode batch norm with stored statistics), per channel
    * {@code c = i % channels}: {@code p = sigmoid(gamma[c] (x - mean[c]) / sqrt(var[c] + eps) + beta[c])},
-   * {@code y = x (alpha[c] + (1 - alpha[c]) p)}.
+   * {@code y = x (alpha[c] + (1 - alpha[c]) p)}. {@code gamma} and {@code beta} may be null (batch
+   * norm with {@code affine=False}), meaning 1 and 0. The statistic arrays are indexed from 0.
    */
   void dice(float[] x, int xOff, float[] y, int yOff, int n, int channels,
             float[] mean, float[] var, float[] gamma, float[] beta, float[] alpha, float eps);

@@ -18,6 +18,13 @@ public final class KernelOps {
   private static Map<String, KernelOp> index() {
     List<KernelOp> all = new ArrayList<>();
     all.addAll(DenseOps.ops());
+    all.addAll(ActivationOps.ops());
+    all.addAll(NormalizationOps.ops());
+    all.addAll(SelectionOps.ops());
+    all.addAll(AttentionOps.ops());
+    all.addAll(RecurrentOps.ops());
+    all.addAll(ConvolutionOps.ops());
+    all.addAll(GraphOps.ops());
     all.addAll(HashingOps.ops());
     Map<String, KernelOp> byName = new TreeMap<>();
     for (KernelOp op : all) {

@@ -1,25 +1,392 @@
 package io.github.seqrec.kernels.internal.vector;
 
+import static io.github.seqrec.kernels.internal.vector.Species.FLOAT;
+import static io.github.seqrec.kernels.internal.vector.Species.FLOAT_LANES;
+
 import io.github.seqrec.kernels.internal.ActivationKernels;
-import io.github.seqrec.kernels.internal.scalar.ScalarActivations;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 
 /**
- * Vector activations. (Interim: delegates to the scalar definitions until the vector versions
- * land; the activations helper replaces every method.)
+ * Vector activations: full vectors, then one masked vector for the tail.
+ *
+ * <p>Transcendentals are the Vector API's lanewise {@code EXP} and {@code TANH} (SVML stubs on
+ * x86), which are not bit-identical to {@code Math.exp}/{@code Math.tanh}: results agree with the
+ * scalar definitions to about 1e-6 relative. Formulas are chosen so that float never cancels:
+ * <ul>
+ *   <li>sigmoid is {@code 1 / (1 + e)} for {@code x >= 0} and {@code e / (1 + e)} for {@code x < 0}
+ *       with {@code e = exp(-|x|) <= 1}: no overflow for any x, full relative precision in both
+ *       tails (the naive form returns 0 instead of the tiny correct value below x = -88);
+ *   <li>tanh-GELU is {@code x sigmoid(2u)}, the same function as {@code 0.5 x (1 + tanh(u))}
+ *       without the cancellation of {@code 1 + tanh(u)} for negative x;
+ *   <li>erf-GELU uses the Numerical Recipes erfc fit of {@code Erf} lane by lane, with the exponent
+ *       {@code -x²/2 + poly(t)} formed by one FMA, so the square is not rounded separately.
+ * </ul>
+ * Softmax makes three passes (vector max; exp, store and sum in two accumulators; scale by the
+ * reciprocal of the sum); the masked variant loads the {@code boolean[]} mask as a vector mask.
  */
 public final class VectorActivations implements ActivationKernels {
-  private final ScalarActivations scalar = new ScalarActivations();
+  private static final int V = FLOAT_LANES;
+  private static final int ROW_BLOCK = 32;
+  private static final float HALF_INV_SQRT2 = (float) (0.5 / Math.sqrt(2.0));
+  /** {@code 2 sqrt(2/π)} and {@code 2 sqrt(2/π) 0.044715}: {@code 2u = x (A + B x²)}. */
+  private static final float GELU_TANH_A = (float) (2 * Math.sqrt(2 / Math.PI));
+  private static final float GELU_TANH_B = (float) (2 * Math.sqrt(2 / Math.PI) * 0.044715);
 
-  @Override public void sigmoid(float[] x, int xOff, float[] y, int yOff, int n) { scalar.sigmoid(x, xOff, y, yOff, n); }
-  @Override public void tanh(float[] x, int xOff, float[] y, int yOff, int n) { scalar.tanh(x, xOff, y, yOff, n); }
-  @Override public void relu(float[] x, int xOff, float[] y, int yOff, int n) { scalar.relu(x, xOff, y, yOff, n); }
-  @Override public void leakyRelu(float[] x, int xOff, float[] y, int yOff, int n, float slope) { scalar.leakyRelu(x, xOff, y, yOff, n, slope); }
-  @Override public void prelu(float[] x, int xOff, float[] y, int yOff, int n, float[] alpha, int alphaOff, int channels) { scalar.prelu(x, xOff, y, yOff, n, alpha, alphaOff, channels); }
-  @Override public void dice(float[] x, int xOff, float[] y, int yOff, int n, int channels, float[] mean, float[] var, float[] gamma, float[] beta, float[] alpha, float eps) { scalar.dice(x, xOff, y, yOff, n, channels, mean, var, gamma, beta, alpha, eps); }
-  @Override public void geluErf(float[] x, int xOff, float[] y, int yOff, int n) { scalar.geluErf(x, xOff, y, yOff, n); }
-  @Override public void geluTanh(float[] x, int xOff, float[] y, int yOff, int n) { scalar.geluTanh(x, xOff, y, yOff, n); }
-  @Override public void silu(float[] x, int xOff, float[] y, int yOff, int n) { scalar.silu(x, xOff, y, yOff, n); }
-  @Override public void softmax(float[] x, int xOff, float[] y, int yOff, int n, int valid) { scalar.softmax(x, xOff, y, yOff, n, valid); }
-  @Override public void softmaxMasked(float[] x, int xOff, float[] y, int yOff, int n, boolean[] mask, int maskOff) { scalar.softmaxMasked(x, xOff, y, yOff, n, mask, maskOff); }
-  @Override public void logSoftmax(float[] x, int xOff, float[] y, int yOff, int n, int valid) { scalar.logSoftmax(x, xOff, y, yOff, n, valid); }
+  // ---------------------------------------------------------------- lane-wise building blocks
+
+  /** Overflow-free sigmoid: {@code (x < 0 ? e : 1) / (1 + e)} with {@code e = exp(-|x|)}. */
+  static FloatVector sigmoid(FloatVector v) {
+    FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
+    FloatVector one = FloatVector.broadcast(FLOAT, 1f);
+    return one.blend(e, v.compare(VectorOperators.LT, 0f)).div(e.add(one));
+  }
+
+  /** {@code 0.5 x erfc(-x/√2)} with erfc from Numerical Recipes' {@code erfcc} (see {@code Erf}). */
+  static FloatVector geluErf(FloatVector v) {
+    // t = 1 / (1 + 0.5 |z|), z = -x/√2
+    FloatVector one = FloatVector.broadcast(FLOAT, 1f);
+    FloatVector t = one.div(v.abs().fma(HALF_INV_SQRT2, 1f));
+    FloatVector p = t.fma(0.17087277f, -0.82215223f);
+    p = t.fma(p, FloatVector.broadcast(FLOAT, 1.48851587f));
+    p = t.fma(p, FloatVector.broadcast(FLOAT, -1.13520398f));
+    p = t.fma(p, FloatVector.broadcast(FLOAT, 0.27886807f));
+    p = t.fma(p, FloatVector.broadcast(FLOAT, -0.18628806f));
+    p = t.fma(p, FloatVector.broadcast(FLOAT, 0.09678418f));
+    p = t.fma(p, FloatVector.broadcast(FLOAT, 0.37409196f));
+    p = t.fma(p, FloatVector.broadcast(FLOAT, 1.00002368f));
+    p = t.fma(p, FloatVector.broadcast(FLOAT, -1.26551223f));
+    // -z² + poly = x (-x/2) + poly, one rounding
+    FloatVector r = t.mul(v.fma(v.mul(-0.5f), p).lanewise(VectorOperators.EXP));
+    // erfc(z) = r for z >= 0 (x <= 0), 2 - r for z < 0 (x > 0)
+    FloatVector erfc = r.blend(r.neg().add(2f), v.compare(VectorOperators.GT, 0f));
+    return v.mul(0.5f).mul(erfc);
+  }
+
+  /** {@code x sigmoid(2u)}, {@code 2u = x (A + B x²)}. */
+  static FloatVector geluTanh(FloatVector v) {
+    return v.mul(sigmoid(v.mul(v).fma(GELU_TANH_B, GELU_TANH_A).mul(v)));
+  }
+
+  // ---------------------------------------------------------------- element-wise kernels
+
+  @Override
+  public void sigmoid(float[] x, int xOff, float[] y, int yOff, int n) {
+    int i = 0;
+    for (; i + V <= n; i += V) {
+      sigmoid(FloatVector.fromArray(FLOAT, x, xOff + i)).intoArray(y, yOff + i);
+    }
+    if (i < n) {
+      VectorMask<Float> m = FLOAT.indexInRange(i, n);
+      sigmoid(FloatVector.fromArray(FLOAT, x, xOff + i, m)).intoArray(y, yOff + i, m);
+    }
+  }
+
+  @Override
+  public void tanh(float[] x, int xOff, float[] y, int yOff, int n) {
+    int i = 0;
+    for (; i + V <= n; i += V) {
+      FloatVector.fromArray(FLOAT, x, xOff + i).lanewise(VectorOperators.TANH).intoArray(y, yOff + i);
+    }
+    if (i < n) {
+      VectorMask<Float> m = FLOAT.indexInRange(i, n);
+      FloatVector.fromArray(FLOAT, x, xOff + i, m).lanewise(VectorOperators.TANH).intoArray(y, yOff + i, m);
+    }
+  }
+
+  @Override
+  public void relu(float[] x, int xOff, float[] y, int yOff, int n) {
+    FloatVector zero = FloatVector.zero(FLOAT);
+    int i = 0;
+    for (; i + V <= n; i += V) {
+      FloatVector v = FloatVector.fromArray(FLOAT, x, xOff + i);
+      v.blend(zero, v.compare(VectorOperators.LT, 0f)).intoArray(y, yOff + i);
+    }
+    if (i < n) {
+      VectorMask<Float> m = FLOAT.indexInRange(i, n);
+      FloatVector v = FloatVector.fromArray(FLOAT, x, xOff + i, m);
+      v.blend(zero, v.compare(VectorOperators.LT, 0f)).intoArray(y, yOff + i, m);
+    }
+  }
+
+  @Override
+  public void leakyRelu(float[] x, int xOff, float[] y, int yOff, int n, float slope) {
+    int i = 0;
+    for (; i + V <= n; i += V) {
+      FloatVector v = FloatVector.fromArray(FLOAT, x, xOff + i);
+      v.mul(slope).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yOff + i);
+    }
+    if (i < n) {
+      VectorMask<Float> m = FLOAT.indexInRange(i, n);
+      FloatVector v = FloatVector.fromArray(FLOAT, x, xOff + i, m);
+      v.mul(slope).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yOff + i, m);
+    }
+  }
+
+  @Override
+  public void prelu(float[] x, int xOff, float[] y, int yOff, int n, float[] alpha, int alphaOff, int channels) {
+    if (channels == 1) {
+      leakyRelu(x, xOff, y, yOff, n, alpha[alphaOff]);
+      return;
+    }
+    int rows = n / channels;
+    for (int r0 = 0; r0 < rows; r0 += ROW_BLOCK) {
+      int at = r0 * channels;
+      preluBlock(x, xOff + at, y, yOff + at, Math.min(ROW_BLOCK, rows - r0), channels, channels, alpha, alphaOff);
+    }
+    int rest = n - rows * channels; // a partial last row, if n is not a multiple of channels
+    if (rest > 0) {
+      preluBlock(x, xOff + rows * channels, y, yOff + rows * channels, 1, rest, channels, alpha, alphaOff);
+    }
+  }
+
+  /** {@code count} rows of {@code width} values at row distance {@code stride}; alpha loaded once per vector of channels. */
+  private static void preluBlock(float[] x, int xAt, float[] y, int yAt, int count, int width, int stride,
+                                 float[] alpha, int alphaOff) {
+    for (int j = 0; j < width; j += V) {
+      VectorMask<Float> m = FLOAT.indexInRange(j, width);
+      FloatVector a = FloatVector.fromArray(FLOAT, alpha, alphaOff + j, m);
+      for (int r = 0, o = j; r < count; r++, o += stride) {
+        FloatVector v = FloatVector.fromArray(FLOAT, x, xAt + o, m);
+        v.mul(a).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yAt + o, m);
+      }
+    }
+  }
+
+  @Override
+  public void dice(float[] x, int xOff, float[] y, int yOff, int n, int channels,
+                   float[] mean, float[] var, float[] gamma, float[] beta, float[] alpha, float eps) {
+    int rows = n / channels;
+    for (int r0 = 0; r0 < rows; r0 += ROW_BLOCK) {
+      int at = r0 * channels;
+      diceBlock(x, xOff + at, y, yOff + at, Math.min(ROW_BLOCK, rows - r0), channels, channels,
+          mean, var, gamma, beta, alpha, eps);
+    }
+    int rest = n - rows * channels;
+    if (rest > 0) {
+      diceBlock(x, xOff + rows * channels, y, yOff + rows * channels, 1, rest, channels,
+          mean, var, gamma, beta, alpha, eps);
+    }
+  }
+
+  /**
+   * Per vector of channels, {@code scale = gamma / sqrt(var + eps)} once for the whole block; per
+   * value {@code p = sigmoid((x - mean) scale + beta)}, {@code y = x (p (1 - alpha) + alpha)}.
+   */
+  private static void diceBlock(float[] x, int xAt, float[] y, int yAt, int count, int width, int stride,
+                                float[] mean, float[] var, float[] gamma, float[] beta, float[] alpha, float eps) {
+    for (int j = 0; j < width; j += V) {
+      VectorMask<Float> m = FLOAT.indexInRange(j, width);
+      FloatVector scale = FloatVector.fromArray(FLOAT, var, j, m).add(eps).lanewise(VectorOperators.SQRT);
+      scale = (gamma == null ? FloatVector.broadcast(FLOAT, 1f) : FloatVector.fromArray(FLOAT, gamma, j, m)).div(scale);
+      FloatVector shift = beta == null ? FloatVector.zero(FLOAT) : FloatVector.fromArray(FLOAT, beta, j, m);
+      FloatVector mu = FloatVector.fromArray(FLOAT, mean, j, m);
+      FloatVector a = FloatVector.fromArray(FLOAT, alpha, j, m);
+      FloatVector oneMinusA = a.neg().add(1f);
+      for (int r = 0, o = j; r < count; r++, o += stride) {
+        FloatVector v = FloatVector.fromArray(FLOAT, x, xAt + o, m);
+        FloatVector p = sigmoid(v.sub(mu).fma(scale, shift));
+        v.mul(p.fma(oneMinusA, a)).intoArray(y, yAt + o, m);
+      }
+    }
+  }
+
+  @Override
+  public void geluErf(float[] x, int xOff, float[] y, int yOff, int n) {
+    int i = 0;
+    for (; i + V <= n; i += V) {
+      geluErf(FloatVector.fromArray(FLOAT, x, xOff + i)).intoArray(y, yOff + i);
+    }
+    if (i < n) {
+      VectorMask<Float> m = FLOAT.indexInRange(i, n);
+      geluErf(FloatVector.fromArray(FLOAT, x, xOff + i, m)).intoArray(y, yOff + i, m);
+    }
+  }
+
+  @Override
+  public void geluTanh(float[] x, int xOff, float[] y, int yOff, int n) {
+    int i = 0;
+    for (; i + V <= n; i += V) {
+      geluTanh(FloatVector.fromArray(FLOAT, x, xOff + i)).intoArray(y, yOff + i);
+    }
+    if (i < n) {
+      VectorMask<Float> m = FLOAT.indexInRange(i, n);
+      geluTanh(FloatVector.fromArray(FLOAT, x, xOff + i, m)).intoArray(y, yOff + i, m);
+    }
+  }
+
+  @Override
+  public void silu(float[] x, int xOff, float[] y, int yOff, int n) {
+    int i = 0;
+    for (; i + V <= n; i += V) {
+      FloatVector v = FloatVector.fromArray(FLOAT, x, xOff + i);
+      v.mul(sigmoid(v)).intoArray(y, yOff + i);
+    }
+    if (i < n) {
+      VectorMask<Float> m = FLOAT.indexInRange(i, n);
+      FloatVector v = FloatVector.fromArray(FLOAT, x, xOff + i, m);
+      v.mul(sigmoid(v)).intoArray(y, yOff + i, m);
+    }
+  }
+
+  // ---------------------------------------------------------------- softmax family
+
+  @Override
+  public void softmax(float[] x, int xOff, float[] y, int yOff, int n, int valid) {
+    if (valid > 0) {
+      float max = max(x, xOff, valid);
+      float sum = expStoreSum(x, xOff, y, yOff, valid, max);
+      scale(y, yOff, valid, 1f / sum);
+    }
+    Arrays.fill(y, yOff + valid, yOff + n, 0f);
+  }
+
+  @Override
+  public void softmaxMasked(float[] x, int xOff, float[] y, int yOff, int n, boolean[] mask, int maskOff) {
+    float max = maskedMax(x, xOff, n, mask, maskOff);
+    float sum = maskedExpStoreSum(x, xOff, y, yOff, n, mask, maskOff, max);
+    if (sum > 0f) { // fully masked: zeros already written
+      scale(y, yOff, n, 1f / sum);
+    }
+  }
+
+  @Override
+  public void logSoftmax(float[] x, int xOff, float[] y, int yOff, int n, int valid) {
+    if (valid > 0) {
+      float max = max(x, xOff, valid);
+      // (x - max) - log(sum): exact next to the max, unlike x - (max + log(sum)) in float
+      float logSum = (float) Math.log(expSum(x, xOff, valid, max));
+      shift(x, xOff, y, yOff, valid, max, logSum);
+    }
+    Arrays.fill(y, yOff + valid, yOff + n, Float.NEGATIVE_INFINITY);
+  }
+
+  private static float max(float[] x, int off, int n) {
+    FloatVector m0 = FloatVector.broadcast(FLOAT, Float.NEGATIVE_INFINITY);
+    FloatVector m1 = m0;
+    int i = 0;
+    for (; i + 2 * V <= n; i += 2 * V) {
+      m0 = m0.max(FloatVector.fromArray(FLOAT, x, off + i));
+      m1 = m1.max(FloatVector.fromArray(FLOAT, x, off + i + V));
+    }
+    for (; i < n; i += V) {
+      VectorMask<Float> m = FLOAT.indexInRange(i, n);
+      m0 = m0.lanewise(VectorOperators.MAX, FloatVector.fromArray(FLOAT, x, off + i, m), m);
+    }
+    return m0.max(m1).reduceLanes(VectorOperators.MAX);
+  }
+
+  /** {@code y = exp(x - max)}, returns the sum of y. */
+  private static float expStoreSum(float[] x, int xOff, float[] y, int yOff, int n, float max) {
+    FloatVector mv = FloatVector.broadcast(FLOAT, max);
+    FloatVector s0 = FloatVector.zero(FLOAT);
+    FloatVector s1 = s0;
+    int i = 0;
+    for (; i + 2 * V <= n; i += 2 * V) {
+      FloatVector e0 = FloatVector.fromArray(FLOAT, x, xOff + i).sub(mv).lanewise(VectorOperators.EXP);
+      FloatVector e1 = FloatVector.fromArray(FLOAT, x, xOff + i + V).sub(mv).lanewise(VectorOperators.EXP);
+      e0.intoArray(y, yOff + i);
+      e1.intoArray(y, yOff + i + V);
+      s0 = s0.add(e0);
+      s1 = s1.add(e1);
+    }
+    for (; i < n; i += V) {
+      VectorMask<Float> m = FLOAT.indexInRange(i, n);
+      FloatVector e = FloatVector.fromArray(FLOAT, x, xOff + i, m).sub(mv).lanewise(VectorOperators.EXP);
+      e.intoArray(y, yOff + i, m);
+      s0 = s0.add(e, m);
+    }
+    return s0.add(s1).reduceLanes(VectorOperators.ADD);
+  }
+
+  /** The sum of {@code exp(x - max)}, nothing stored. */
+  private static float expSum(float[] x, int xOff, int n, float max) {
+    FloatVector mv = FloatVector.broadcast(FLOAT, max);
+    FloatVector s0 = FloatVector.zero(FLOAT);
+    FloatVector s1 = s0;
+    int i = 0;
+    for (; i + 2 * V <= n; i += 2 * V) {
+      s0 = s0.add(FloatVector.fromArray(FLOAT, x, xOff + i).sub(mv).lanewise(VectorOperators.EXP));
+      s1 = s1.add(FloatVector.fromArray(FLOAT, x, xOff + i + V).sub(mv).lanewise(VectorOperators.EXP));
+    }
+    for (; i < n; i += V) {
+      VectorMask<Float> m = FLOAT.indexInRange(i, n);
+      s0 = s0.add(FloatVector.fromArray(FLOAT, x, xOff + i, m).sub(mv).lanewise(VectorOperators.EXP), m);
+    }
+    return s0.add(s1).reduceLanes(VectorOperators.ADD);
+  }
+
+  /** {@code y *= factor} in place. */
+  private static void scale(float[] y, int off, int n, float factor) {
+    int i = 0;
+    for (; i + V <= n; i += V) {
+      FloatVector.fromArray(FLOAT, y, off + i).mul(factor).intoArray(y, off + i);
+    }
+    if (i < n) {
+      VectorMask<Float> m = FLOAT.indexInRange(i, n);
+      FloatVector.fromArray(FLOAT, y, off + i, m).mul(factor).intoArray(y, off + i, m);
+    }
+  }
+
+  /** {@code y = (x - max) - logSum}. */
+  private static void shift(float[] x, int xOff, float[] y, int yOff, int n, float max, float logSum) {
+    int i = 0;
+    for (; i + V <= n; i += V) {
+      FloatVector.fromArray(FLOAT, x, xOff + i).sub(max).sub(logSum).intoArray(y, yOff + i);
+    }
+    if (i < n) {
+      VectorMask<Float> m = FLOAT.indexInRange(i, n);
+      FloatVector.fromArray(FLOAT, x, xOff + i, m).sub(max).sub(logSum).intoArray(y, yOff + i, m);
+    }
+  }
+
+  /** The mask bits of a tail of {@code count < V} entries (a full-vector load could run past the array). */
+  private static VectorMask<Float> tailMask(boolean[] mask, int at, int count) {
+    long bits = 0;
+    for (int l = 0; l < count; l++) {
+      if (mask[at + l]) {
+        bits |= 1L << l;
+      }
+    }
+    return VectorMask.fromLong(FLOAT, bits);
+  }
+
+  private static float maskedMax(float[] x, int xOff, int n, boolean[] mask, int maskOff) {
+    FloatVector acc = FloatVector.broadcast(FLOAT, Float.NEGATIVE_INFINITY);
+    int i = 0;
+    for (; i + V <= n; i += V) {
+      VectorMask<Float> keep = VectorMask.fromArray(FLOAT, mask, maskOff + i);
+      acc = acc.lanewise(VectorOperators.MAX, FloatVector.fromArray(FLOAT, x, xOff + i), keep);
+    }
+    if (i < n) {
+      VectorMask<Float> keep = tailMask(mask, maskOff + i, n - i);
+      acc = acc.lanewise(VectorOperators.MAX, FloatVector.fromArray(FLOAT, x, xOff + i, keep), keep);
+    }
+    return acc.reduceLanes(VectorOperators.MAX);
+  }
+
+  /** {@code y = keep ? exp(x - max) : 0}, returns the sum of y. */
+  private static float maskedExpStoreSum(float[] x, int xOff, float[] y, int yOff, int n, boolean[] mask, int maskOff,
+                                         float max) {
+    FloatVector mv = FloatVector.broadcast(FLOAT, max);
+    FloatVector zero = FloatVector.zero(FLOAT);
+    FloatVector sum = zero;
+    int i = 0;
+    for (; i + V <= n; i += V) {
+      VectorMask<Float> keep = VectorMask.fromArray(FLOAT, mask, maskOff + i);
+      FloatVector e = zero.blend(FloatVector.fromArray(FLOAT, x, xOff + i).sub(mv).lanewise(VectorOperators.EXP), keep);
+      e.intoArray(y, yOff + i);
+      sum = sum.add(e);
+    }
+    if (i < n) {
+      VectorMask<Float> range = FLOAT.indexInRange(i, n);
+      VectorMask<Float> keep = tailMask(mask, maskOff + i, n - i);
+      FloatVector e = zero.blend(FloatVector.fromArray(FLOAT, x, xOff + i, keep).sub(mv).lanewise(VectorOperators.EXP), keep);
+      e.intoArray(y, yOff + i, range);
+      sum = sum.add(e);
+    }
+    return sum.reduceLanes(VectorOperators.ADD);
+  }
 }

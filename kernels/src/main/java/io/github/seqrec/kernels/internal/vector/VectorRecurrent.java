@@ -1,10 +1,29 @@
 package io.github.seqrec.kernels.internal.vector;
 
+import static io.github.seqrec.kernels.internal.vector.Species.FLOAT;
+
 import io.github.seqrec.kernels.internal.ActivationKernels;
 import io.github.seqrec.kernels.internal.DenseKernels;
 import io.github.seqrec.kernels.internal.RecurrentKernels;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 
-/** Vector recurrent kernels. */
+/**
+ * Vector API recurrent kernels. The arithmetic is the scalar definition's; what differs is how
+ * the work is laid out:
+ * <ul>
+ *   <li>the input-side gates of a scan come from as few GEMMs as the lengths allow: consecutive
+ *       full-length rows and the valid prefix of the next row are contiguous in {@code x}, so they
+ *       form one GEMM, and padded positions are never multiplied (all rows full: one GEMM);</li>
+ *   <li>each step's hidden-side GEMM covers only the rows from the first to the last one still
+ *       running (all rows when lengths are equal, a shrinking prefix when they are sorted
+ *       descending as {@code pack_padded_sequence} sorts them); rows inside that range whose
+ *       length has ended get their gates computed but never applied, so their state is frozen;</li>
+ *   <li>the element-wise gate math is vector loops (FMA, unmasked body, masked tail) around
+ *       {@link ActivationKernels#sigmoid} and {@link ActivationKernels#tanh} on whole gate blocks.</li>
+ * </ul>
+ */
 public final class VectorRecurrent implements RecurrentKernels {
   private final DenseKernels dense;
   private final ActivationKernels activations;
@@ -12,5 +31,330 @@ public final class VectorRecurrent implements RecurrentKernels {
   public VectorRecurrent(DenseKernels dense, ActivationKernels activations) {
     this.dense = dense;
     this.activations = activations;
+  }
+
+  @Override
+  public void gruStep(GruMode mode, Packed w, float[] x, int xOff, float[] h, int hOff, float[] att, int attOff,
+                      int rows, float[] hOut, int hOutOff, float[] scratch, int scratchOff) {
+    int hidden = w.hidden();
+    int width = w.width();
+    int gi = scratchOff;
+    int gh = scratchOff + rows * width;
+    dense.gemm(x, xOff, w.input(), rows, w.input(), w.wihT(), 0, width, width, w.bih(), 0, scratch, gi, width, false);
+    dense.gemm(h, hOff, hidden, rows, hidden, w.whhT(), 0, width, width, w.bhh(), 0, scratch, gh, width, false);
+    for (int r = 0; r < rows; r++) {
+      float a = att == null ? 0f : att[attOff + r];
+      gruCell(mode, scratch, gi + r * width, scratch, gh + r * width, h, hOff + r * hidden, a, hOut,
+          hOutOff + r * hidden, hidden);
+    }
+  }
+
+  /** One row: gate pre-activations {@code gi} (read) and {@code gh} (overwritten), order r, z, n. */
+  private void gruCell(GruMode mode, float[] gi, int giOff, float[] gh, int ghOff, float[] h, int hOff, float a,
+                       float[] hOut, int hOutOff, int hidden) {
+    // AGRU never reads the update gate, so only r is activated.
+    int gated = mode == GruMode.AGRU ? hidden : 2 * hidden;
+    addInto(gi, giOff, gh, ghOff, gated);
+    activations.sigmoid(gh, ghOff, gh, ghOff, gated);
+    int n = ghOff + 2 * hidden;
+    resetCandidate(gi, giOff + 2 * hidden, gh, ghOff, n, hidden);
+    activations.tanh(gh, n, gh, n, hidden);
+    switch (mode) {
+      case GRU -> keepUpdate(gh, ghOff + hidden, n, h, hOff, hOut, hOutOff, hidden);
+      case AUGRU -> replaceUpdate(gh, ghOff + hidden, a, n, h, hOff, hOut, hOutOff, hidden);
+      case AGRU -> attentionUpdate(a, gh, n, h, hOff, hOut, hOutOff, hidden);
+    }
+  }
+
+  /** {@code dst[i] += src[i]}. */
+  private static void addInto(float[] src, int srcOff, float[] dst, int dstOff, int len) {
+    int bound = FLOAT.loopBound(len);
+    int i = 0;
+    for (; i < bound; i += FLOAT.length()) {
+      FloatVector.fromArray(FLOAT, src, srcOff + i).add(FloatVector.fromArray(FLOAT, dst, dstOff + i))
+          .intoArray(dst, dstOff + i);
+    }
+    if (i < len) {
+      VectorMask<Float> m = FLOAT.indexInRange(i, len);
+      FloatVector.fromArray(FLOAT, src, srcOff + i, m).add(FloatVector.fromArray(FLOAT, dst, dstOff + i, m))
+          .intoArray(dst, dstOff + i, m);
+    }
+  }
+
+  /** {@code g[n + i] = gi[i] + g[r + i] * g[n + i]}: the n pre-activation, reset applied to W_hn h + b_hn. */
+  private static void resetCandidate(float[] gi, int giOff, float[] g, int r, int n, int len) {
+    int bound = FLOAT.loopBound(len);
+    int i = 0;
+    for (; i < bound; i += FLOAT.length()) {
+      FloatVector.fromArray(FLOAT, g, r + i)
+          .fma(FloatVector.fromArray(FLOAT, g, n + i), FloatVector.fromArray(FLOAT, gi, giOff + i))
+          .intoArray(g, n + i);
+    }
+    if (i < len) {
+      VectorMask<Float> m = FLOAT.indexInRange(i, len);
+      FloatVector.fromArray(FLOAT, g, r + i, m)
+          .fma(FloatVector.fromArray(FLOAT, g, n + i, m), FloatVector.fromArray(FLOAT, gi, giOff + i, m))
+          .intoArray(g, n + i, m);
+    }
+  }
+
+  /** PyTorch GRU: {@code h' = (1 - z) n + z h = n + z (h - n)}. */
+  private static void keepUpdate(float[] g, int z, int n, float[] h, int hOff, float[] hOut, int hOutOff, int len) {
+    int bound = FLOAT.loopBound(len);
+    int i = 0;
+    for (; i < bound; i += FLOAT.length()) {
+      FloatVector nv = FloatVector.fromArray(FLOAT, g, n + i);
+      FloatVector.fromArray(FLOAT, g, z + i).fma(FloatVector.fromArray(FLOAT, h, hOff + i).sub(nv), nv)
+          .intoArray(hOut, hOutOff + i);
+    }
+    if (i < len) {
+      VectorMask<Float> m = FLOAT.indexInRange(i, len);
+      FloatVector nv = FloatVector.fromArray(FLOAT, g, n + i, m);
+      FloatVector.fromArray(FLOAT, g, z + i, m).fma(FloatVector.fromArray(FLOAT, h, hOff + i, m).sub(nv), nv)
+          .intoArray(hOut, hOutOff + i, m);
+    }
+  }
+
+  /** AUGRU: {@code u~ = a z}, {@code h' = (1 - u~) h + u~ n = h + u~ (n - h)}. */
+  private static void replaceUpdate(float[] g, int z, float a, int n, float[] h, int hOff, float[] hOut, int hOutOff,
+                                    int len) {
+    int bound = FLOAT.loopBound(len);
+    int i = 0;
+    for (; i < bound; i += FLOAT.length()) {
+      FloatVector hv = FloatVector.fromArray(FLOAT, h, hOff + i);
+      FloatVector.fromArray(FLOAT, g, z + i).mul(a).fma(FloatVector.fromArray(FLOAT, g, n + i).sub(hv), hv)
+          .intoArray(hOut, hOutOff + i);
+    }
+    if (i < len) {
+      VectorMask<Float> m = FLOAT.indexInRange(i, len);
+      FloatVector hv = FloatVector.fromArray(FLOAT, h, hOff + i, m);
+      FloatVector.fromArray(FLOAT, g, z + i, m).mul(a).fma(FloatVector.fromArray(FLOAT, g, n + i, m).sub(hv), hv)
+          .intoArray(hOut, hOutOff + i, m);
+    }
+  }
+
+  /** AGRU: {@code h' = (1 - a) h + a n = h + a (n - h)}. */
+  private static void attentionUpdate(float a, float[] g, int n, float[] h, int hOff, float[] hOut, int hOutOff,
+                                      int len) {
+    FloatVector av = FloatVector.broadcast(FLOAT, a);
+    int bound = FLOAT.loopBound(len);
+    int i = 0;
+    for (; i < bound; i += FLOAT.length()) {
+      FloatVector hv = FloatVector.fromArray(FLOAT, h, hOff + i);
+      FloatVector.fromArray(FLOAT, g, n + i).sub(hv).fma(av, hv).intoArray(hOut, hOutOff + i);
+    }
+    if (i < len) {
+      VectorMask<Float> m = FLOAT.indexInRange(i, len);
+      FloatVector hv = FloatVector.fromArray(FLOAT, h, hOff + i, m);
+      FloatVector.fromArray(FLOAT, g, n + i, m).sub(hv).fma(av, hv).intoArray(hOut, hOutOff + i, m);
+    }
+  }
+
+  @Override
+  public void lstmStep(Packed w, float[] x, int xOff, float[] h, int hOff, float[] c, int cOff, int rows,
+                       float[] hOut, int hOutOff, float[] cOut, int cOutOff, float[] scratch, int scratchOff) {
+    int hidden = w.hidden();
+    int width = w.width();
+    dense.gemm(x, xOff, w.input(), rows, w.input(), w.wihT(), 0, width, width, w.bih(), 0, scratch, scratchOff, width, false);
+    dense.gemm(h, hOff, hidden, rows, hidden, w.whhT(), 0, width, width, w.bhh(), 0, scratch, scratchOff, width, true);
+    for (int r = 0; r < rows; r++) {
+      lstmCell(scratch, scratchOff + r * width, c, cOff + r * hidden, cOut, cOutOff + r * hidden, hOut,
+          hOutOff + r * hidden, hidden);
+    }
+  }
+
+  /** One LSTM row from summed pre-activations {@code i, f, g, o} (overwritten). */
+  private void lstmCell(float[] gates, int off, float[] c, int cOff, float[] cOut, int cOutOff, float[] hOut,
+                        int hOutOff, int hidden) {
+    int g = off + 2 * hidden;
+    int o = off + 3 * hidden;
+    activations.sigmoid(gates, off, gates, off, 2 * hidden);
+    activations.tanh(gates, g, gates, g, hidden);
+    activations.sigmoid(gates, o, gates, o, hidden);
+    cellUpdate(gates, off, off + hidden, g, c, cOff, cOut, cOutOff, hidden);
+    activations.tanh(cOut, cOutOff, gates, off, hidden);
+    multiply(gates, o, gates, off, hOut, hOutOff, hidden);
+  }
+
+  /** {@code c' = f c + i g}. */
+  private static void cellUpdate(float[] gates, int i0, int f0, int g0, float[] c, int cOff, float[] cOut,
+                                 int cOutOff, int len) {
+    int bound = FLOAT.loopBound(len);
+    int i = 0;
+    for (; i < bound; i += FLOAT.length()) {
+      FloatVector ig = FloatVector.fromArray(FLOAT, gates, i0 + i).mul(FloatVector.fromArray(FLOAT, gates, g0 + i));
+      FloatVector.fromArray(FLOAT, gates, f0 + i).fma(FloatVector.fromArray(FLOAT, c, cOff + i), ig)
+          .intoArray(cOut, cOutOff + i);
+    }
+    if (i < len) {
+      VectorMask<Float> m = FLOAT.indexInRange(i, len);
+      FloatVector ig = FloatVector.fromArray(FLOAT, gates, i0 + i, m).mul(FloatVector.fromArray(FLOAT, gates, g0 + i, m));
+      FloatVector.fromArray(FLOAT, gates, f0 + i, m).fma(FloatVector.fromArray(FLOAT, c, cOff + i, m), ig)
+          .intoArray(cOut, cOutOff + i, m);
+    }
+  }
+
+  /** {@code out[i] = a[i] * b[i]}. */
+  private static void multiply(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int len) {
+    int bound = FLOAT.loopBound(len);
+    int i = 0;
+    for (; i < bound; i += FLOAT.length()) {
+      FloatVector.fromArray(FLOAT, a, aOff + i).mul(FloatVector.fromArray(FLOAT, b, bOff + i)).intoArray(out, outOff + i);
+    }
+    if (i < len) {
+      VectorMask<Float> m = FLOAT.indexInRange(i, len);
+      FloatVector.fromArray(FLOAT, a, aOff + i, m).mul(FloatVector.fromArray(FLOAT, b, bOff + i, m))
+          .intoArray(out, outOff + i, m);
+    }
+  }
+
+  @Override
+  public void gruScan(GruMode mode, Packed w, float[] x, int xOff, boolean sharedInput, float[] att, int attOff,
+                      int rows, int steps, int[] lengths, int lengthsOff, float[] h0, int h0Off,
+                      float[] hLast, int hLastOff, float[] hAll, int hAllOff, float[] scratch, int scratchOff) {
+    int hidden = w.hidden();
+    int width = w.width();
+    int longest = longest(lengths, lengthsOff, rows, steps);
+    int gi = scratchOff;
+    int gh = scratchOff + (sharedInput ? steps : rows * steps) * width;
+    if (sharedInput) {
+      // One history read by every row (DIEN: N targets over one user's extractor states): its
+      // input-side gates are computed once, for the longest prefix any row needs.
+      dense.gemm(x, xOff, w.input(), longest, w.input(), w.wihT(), 0, width, width, w.bih(), 0, scratch, gi, width, false);
+    } else {
+      inputGates(w, x, xOff, rows, steps, lengths, lengthsOff, scratch, gi);
+    }
+    initialState(h0, h0Off, hLast, hLastOff, rows * hidden);
+    for (int t = 0; t < longest; t++) {
+      int lo = firstRunning(lengths, lengthsOff, steps, t);
+      int hi = lastRunning(lengths, lengthsOff, rows, steps, t);
+      dense.gemm(hLast, hLastOff + lo * hidden, hidden, hi - lo + 1, hidden, w.whhT(), 0, width, width, w.bhh(), 0,
+          scratch, gh + lo * width, width, false);
+      for (int r = lo; r <= hi; r++) {
+        if (t < length(lengths, lengthsOff, r, steps)) {
+          int state = hLastOff + r * hidden;
+          int giAt = gi + (sharedInput ? t : r * steps + t) * width;
+          float a = att == null ? 0f : att[attOff + r * steps + t];
+          gruCell(mode, scratch, giAt, scratch, gh + r * width, hLast, state, a, hLast, state, hidden);
+          if (hAll != null) {
+            System.arraycopy(hLast, state, hAll, hAllOff + (r * steps + t) * hidden, hidden);
+          }
+        }
+      }
+    }
+    if (hAll != null) {
+      zeroPadding(hAll, hAllOff, rows, steps, hidden, lengths, lengthsOff);
+    }
+  }
+
+  @Override
+  public void lstmScan(Packed w, float[] x, int xOff, int rows, int steps, int[] lengths, int lengthsOff,
+                       float[] h0, int h0Off, float[] c0, int c0Off, float[] hLast, int hLastOff,
+                       float[] cLast, int cLastOff, float[] hAll, int hAllOff, float[] scratch, int scratchOff) {
+    int hidden = w.hidden();
+    int width = w.width();
+    int longest = longest(lengths, lengthsOff, rows, steps);
+    inputGates(w, x, xOff, rows, steps, lengths, lengthsOff, scratch, scratchOff);
+    initialState(h0, h0Off, hLast, hLastOff, rows * hidden);
+    initialState(c0, c0Off, cLast, cLastOff, rows * hidden);
+    for (int t = 0; t < longest; t++) {
+      int lo = firstRunning(lengths, lengthsOff, steps, t);
+      int hi = lastRunning(lengths, lengthsOff, rows, steps, t);
+      // Step t's gates of rows lo..hi sit steps*width apart: accumulate W_hh h + b_hh onto them in place.
+      dense.gemm(hLast, hLastOff + lo * hidden, hidden, hi - lo + 1, hidden, w.whhT(), 0, width, width, w.bhh(), 0,
+          scratch, scratchOff + (lo * steps + t) * width, steps * width, true);
+      for (int r = lo; r <= hi; r++) {
+        if (t < length(lengths, lengthsOff, r, steps)) {
+          int state = r * hidden;
+          lstmCell(scratch, scratchOff + (r * steps + t) * width, cLast, cLastOff + state, cLast, cLastOff + state,
+              hLast, hLastOff + state, hidden);
+          if (hAll != null) {
+            System.arraycopy(hLast, hLastOff + state, hAll, hAllOff + (r * steps + t) * hidden, hidden);
+          }
+        }
+      }
+    }
+    if (hAll != null) {
+      zeroPadding(hAll, hAllOff, rows, steps, hidden, lengths, lengthsOff);
+    }
+  }
+
+  /**
+   * Input-side gates {@code x W_ihᵀ + b_ih} of every valid position, into {@code rows x steps x width}
+   * at {@code out}. A run of full-length rows plus the valid prefix of the row after it is
+   * contiguous in x and in the output, so it is one GEMM; with every row full the whole batch is
+   * one GEMM of {@code rows * steps} rows. Padded positions are never read.
+   */
+  private void inputGates(Packed w, float[] x, int xOff, int rows, int steps, int[] lengths, int lengthsOff,
+                          float[] out, int outOff) {
+    int in = w.input();
+    int width = w.width();
+    int r = 0;
+    while (r < rows) {
+      int start = r;
+      while (r < rows && length(lengths, lengthsOff, r, steps) == steps) {
+        r++;
+      }
+      int positions = (r - start) * steps;
+      if (r < rows) {
+        positions += length(lengths, lengthsOff, r, steps);
+        r++;
+      }
+      if (positions > 0) {
+        dense.gemm(x, xOff + start * steps * in, in, positions, in, w.wihT(), 0, width, width, w.bih(), 0,
+            out, outOff + start * steps * width, width, false);
+      }
+    }
+  }
+
+  private static int length(int[] lengths, int lengthsOff, int row, int steps) {
+    return lengths == null ? steps : lengths[lengthsOff + row];
+  }
+
+  private static int longest(int[] lengths, int lengthsOff, int rows, int steps) {
+    if (lengths == null) {
+      return rows == 0 ? 0 : steps;
+    }
+    int longest = 0;
+    for (int r = 0; r < rows; r++) {
+      longest = Math.max(longest, lengths[lengthsOff + r]);
+    }
+    return longest;
+  }
+
+  /** The first row still running at step t (one exists: t is below the longest length). */
+  private static int firstRunning(int[] lengths, int lengthsOff, int steps, int t) {
+    int r = 0;
+    while (length(lengths, lengthsOff, r, steps) <= t) {
+      r++;
+    }
+    return r;
+  }
+
+  private static int lastRunning(int[] lengths, int lengthsOff, int rows, int steps, int t) {
+    int r = rows - 1;
+    while (length(lengths, lengthsOff, r, steps) <= t) {
+      r--;
+    }
+    return r;
+  }
+
+  /** Positions at or past a row's length hold zeros in {@code hAll}, as {@code pad_packed_sequence} pads. */
+  private static void zeroPadding(float[] hAll, int hAllOff, int rows, int steps, int hidden, int[] lengths,
+                                  int lengthsOff) {
+    for (int r = 0; r < rows; r++) {
+      int len = length(lengths, lengthsOff, r, steps);
+      if (len < steps) {
+        Arrays.fill(hAll, hAllOff + (r * steps + len) * hidden, hAllOff + (r + 1) * steps * hidden, 0f);
+      }
+    }
+  }
+
+  private static void initialState(float[] init, int initOff, float[] state, int stateOff, int n) {
+    if (init == null) {
+      Arrays.fill(state, stateOff, stateOff + n, 0f);
+    } else {
+      System.arraycopy(init, initOff, state, stateOff, n);
+    }
   }
 }

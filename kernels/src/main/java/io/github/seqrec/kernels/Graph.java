@@ -1,0 +1,153 @@
+package io.github.seqrec.kernels;
+
+import io.github.seqrec.kernels.internal.Checks;
+import io.github.seqrec.kernels.internal.GraphKernels;
+import io.github.seqrec.kernels.internal.KernelProvider;
+
+/**
+ * Item-graph construction for graph-based sequential recommenders (SURGE, Chang et al. SIGIR 2021):
+ * the cosine-similarity graph of a history and its two rank sparsifications.
+ *
+ * <p>Matrices are row-major {@code float[]} with explicit offsets and dimensions. Outputs go into
+ * caller-provided arrays; scratch space is a caller-provided {@code float[]} region whose size the
+ * matching {@code ...ScratchSize} method returns (its content on entry does not matter). Nothing
+ * allocates. Stateless and thread-safe. Arguments are checked here, once, and a bad one raises
+ * {@link IllegalArgumentException} naming it with the expected and actual shape.
+ */
+public final class Graph {
+  private static final GraphKernels KERNELS = KernelProvider.get().graph();
+
+  private Graph() {}
+
+  /** Scratch floats {@link #cosineSimilarity} needs: {@code 2 rows width}. */
+  public static int cosineSimilarityScratchSize(int rows, int width) {
+    Checks.nonNegative("rows", rows);
+    Checks.nonNegative("width", width);
+    return intSize("cosine-similarity scratch", 2L * rows * width);
+  }
+
+  /**
+   * SURGE's weighted cosine similarity (§3.2.1, official {@code surge.py}): x is
+   * {@code rows x width} at xOff, {@code featureWeight} (nullable: all ones) has {@code width}
+   * entries, s gets {@code rows x rows} at sOff:
+   * <pre>  x^_i = (x_i * w) / sqrt(max(||x_i * w||^2, 1e-12))     S = X^ X^T</pre>
+   * The normalization is TensorFlow's {@code l2_normalize} as SURGE calls it (= PyTorch
+   * {@code F.normalize(eps=1e-6)}); an all-zero row gives a zero row and column, never NaN. The
+   * product is one GEMM. s must not overlap x, featureWeight or scratch.
+   */
+  public static void cosineSimilarity(float[] x, int xOff, int rows, int width, float[] featureWeight, int weightOff,
+                                      float[] s, int sOff, float[] scratch, int scratchOff) {
+    int size = cosineSimilarityScratchSize(rows, width);
+    long xLength = (long) rows * width;
+    long sLength = (long) rows * rows;
+    Checks.region("x", x, xOff, xLength);
+    if (featureWeight != null) {
+      Checks.region("featureWeight", featureWeight, weightOff, width);
+      disjoint("s", s, sOff, sLength, "featureWeight", featureWeight, weightOff, width);
+      disjoint("scratch", scratch, scratchOff, size, "featureWeight", featureWeight, weightOff, width);
+    }
+    Checks.region("s", s, sOff, sLength);
+    Checks.region("scratch", scratch, scratchOff, size);
+    disjoint("s", s, sOff, sLength, "x", x, xOff, xLength);
+    disjoint("s", s, sOff, sLength, "scratch", scratch, scratchOff, size);
+    disjoint("scratch", scratch, scratchOff, size, "x", x, xOff, xLength);
+    KERNELS.cosineSimilarity(x, xOff, rows, width, featureWeight, weightOff, s, sOff, scratch, scratchOff);
+  }
+
+  /** Scratch floats {@link #keepTopPerRow} needs: {@code cols}. */
+  public static int keepTopPerRowScratchSize(int cols) {
+    Checks.nonNegative("cols", cols);
+    return cols;
+  }
+
+  /**
+   * Per-row rank sparsification (a kNN graph): in each row of s ({@code rows x cols} at sOff) keeps
+   * the {@code r} largest entries and sets every other entry to 0, into out ({@code rows x cols}
+   * at outOff). Ranking is by value, descending; <b>equal values rank by column, lower first</b>, so
+   * exactly {@code min(r, cols)} entries per row keep their value (a kept entry that is itself 0
+   * stays 0). {@code r = 0} zeroes everything, {@code r >= cols} copies s. out may be exactly s
+   * (in place) or a disjoint region. Entries must not be NaN.
+   */
+  public static void keepTopPerRow(float[] s, int sOff, int rows, int cols, int r, float[] out, int outOff,
+                                   float[] scratch, int scratchOff) {
+    Checks.nonNegative("rows", rows);
+    Checks.nonNegative("cols", cols);
+    Checks.nonNegative("r", r);
+    long length = (long) rows * cols;
+    Checks.region("s", s, sOff, length);
+    Checks.region("out", out, outOff, length);
+    Checks.region("scratch", scratch, scratchOff, cols);
+    sameOrDisjoint("out", out, outOff, "s", s, sOff, length);
+    disjoint("scratch", scratch, scratchOff, cols, "s", s, sOff, length);
+    disjoint("scratch", scratch, scratchOff, cols, "out", out, outOff, length);
+    KERNELS.keepTopPerRow(s, sOff, rows, cols, r, out, outOff, scratch, scratchOff);
+  }
+
+  /** Scratch floats {@link #relativeRankAdjacency} needs: {@code rows cols}. */
+  public static int relativeRankScratchSize(int rows, int cols) {
+    Checks.nonNegative("rows", rows);
+    Checks.nonNegative("cols", cols);
+    return intSize("relative-rank scratch", (long) rows * cols);
+  }
+
+  /**
+   * SURGE's global relative-rank sparsification (§3.2.2; {@code surge.py}, "relative ranking
+   * strategy of the entire graph"), on s ({@code rows x cols} at sOff), exactly as the official
+   * code computes it:
+   * <ol>
+   *   <li>{@code nnz} = number of nonzero entries of s;
+   *   <li>{@code k = ceil(nnz * ratio)}, the product taken in float32 (SURGE: ratio 0.5);
+   *   <li>{@code thr} = the entry at 0-based index k of all {@code rows cols} entries sorted in
+   *       descending order, i.e. the (k+1)-th largest; when {@code k >= rows cols} (the official
+   *       gather is out of range: every entry nonzero with ratio 1, or a 1 x 1 graph) {@code thr = 0},
+   *       what TensorFlow's GPU gather returns;
+   *   <li>{@code adjacency = 1[s > thr]} (strict: entries equal to thr, ties included, are dropped),
+   *       written as 1f / 0f.
+   * </ol>
+   * So at most k edges survive, fewer when values tie at the threshold. Returns thr. adjacency may
+   * be exactly s (in place) or a disjoint region. Entries must not be NaN. {@code 0 <= ratio <= 1}.
+   */
+  public static float relativeRankAdjacency(float[] s, int sOff, int rows, int cols, float ratio,
+                                            float[] adjacency, int adjacencyOff, float[] scratch, int scratchOff) {
+    int size = relativeRankScratchSize(rows, cols);
+    if (!(ratio >= 0f && ratio <= 1f)) {
+      throw new IllegalArgumentException("ratio must be in [0, 1], got " + ratio);
+    }
+    Checks.region("s", s, sOff, size);
+    Checks.region("adjacency", adjacency, adjacencyOff, size);
+    Checks.region("scratch", scratch, scratchOff, size);
+    sameOrDisjoint("adjacency", adjacency, adjacencyOff, "s", s, sOff, size);
+    disjoint("scratch", scratch, scratchOff, size, "s", s, sOff, size);
+    disjoint("scratch", scratch, scratchOff, size, "adjacency", adjacency, adjacencyOff, size);
+    return KERNELS.relativeRankAdjacency(s, sOff, rows, cols, ratio, adjacency, adjacencyOff, scratch, scratchOff);
+  }
+
+  // ---------------------------------------------------------------- helpers (also used by Clustering)
+
+  static int intSize(String what, long size) {
+    if (size > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(what + " would need " + size + " elements, more than a Java array holds");
+    }
+    return (int) size;
+  }
+
+  /** Two regions of the same array must not share an element (empty regions never do). */
+  static void disjoint(String aName, Object a, int aOff, long aLength, String bName, Object b, int bOff, long bLength) {
+    if (a == b && aLength > 0 && bLength > 0 && aOff < bOff + bLength && bOff < aOff + aLength) {
+      throw new IllegalArgumentException(aName + " [" + aOff + ", " + (aOff + aLength) + ") and " + bName + " ["
+          + bOff + ", " + (bOff + bLength) + ") must not overlap");
+    }
+  }
+
+  /** An output that may alias its input exactly (in place) but not partially. */
+  private static void sameOrDisjoint(String outName, float[] out, int outOff, String inName, float[] in, int inOff,
+                                     long length) {
+    if (out == in && outOff == inOff) {
+      return;
+    }
+    if (out == in && length > 0 && outOff < inOff + length && inOff < outOff + length) {
+      throw new IllegalArgumentException(outName + " must be exactly " + inName + " (in place, offset " + inOff
+          + ") or not overlap it, got offset " + outOff);
+    }
+  }
+}

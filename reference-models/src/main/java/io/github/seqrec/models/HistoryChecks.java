@@ -1,0 +1,71 @@
+package io.github.seqrec.models;
+
+import java.util.Set;
+
+/**
+ * The input checks every model runs before it writes anything, with messages that name the field,
+ * the position, the value and the allowed range.
+ */
+public final class HistoryChecks {
+  private HistoryChecks() {}
+
+  /** Fails unless the history carries every field the model needs. */
+  public static void requireFields(String model, Set<HistoryField> required, UserHistory history) {
+    for (HistoryField field : required) {
+      if (!history.fields().contains(field)) {
+        throw new IllegalArgumentException(model + " needs the history field " + field + ", the history has "
+            + history.fields());
+      }
+    }
+  }
+
+  /**
+   * The index of the first action a model with maximum length {@code maxLength} reads: histories
+   * longer than the maximum keep their most recent actions.
+   */
+  public static int firstKept(UserHistory history, int maxLength) {
+    return Math.max(0, history.length() - maxLength);
+  }
+
+  /** Ids {@code ids[from .. to)} must lie in {@code [1, vocabulary)} (0 is padding, not an action). */
+  public static void ids(String field, int[] ids, int from, int to, int vocabulary) {
+    for (int i = from; i < to; i++) {
+      int id = ids[i];
+      if (id < 1 || id >= vocabulary) {
+        throw new IllegalArgumentException(field + "[" + i + "] = " + id + " is outside the vocabulary [1, "
+            + (vocabulary - 1) + "]");
+      }
+    }
+  }
+
+  /** Candidate ids must lie in {@code [1, vocabulary)}. */
+  public static void candidates(Candidates candidates, int itemVocabulary, int categoryVocabulary) {
+    ids("candidate itemIds", candidates.itemIds(), 0, candidates.count(), itemVocabulary);
+    if (categoryVocabulary > 0) {
+      if (candidates.categoryIds() == null) {
+        throw new IllegalArgumentException("candidate categoryIds are required by this model");
+      }
+      ids("candidate categoryIds", candidates.categoryIds(), 0, candidates.count(), categoryVocabulary);
+    }
+  }
+
+  /** Every cross feature of the kept actions must be finite (NaN policy: reject, never propagate). */
+  public static void finite(String field, float[] values, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (!Float.isFinite(values[i])) {
+        throw new IllegalArgumentException(field + "[" + i + "] = " + values[i] + " is not finite");
+      }
+    }
+  }
+
+  /** The output region must hold {@code count} floats. */
+  public static void output(float[] logits, int off, int count) {
+    if (logits == null) {
+      throw new IllegalArgumentException("logits must not be null");
+    }
+    if (off < 0 || (long) off + count > logits.length) {
+      throw new IllegalArgumentException("logits needs " + count + " floats from offset " + off + ", its length is "
+          + logits.length);
+    }
+  }
+}

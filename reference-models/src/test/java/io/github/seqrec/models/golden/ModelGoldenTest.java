@@ -1,0 +1,90 @@
+package io.github.seqrec.models.golden;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.github.seqrec.kernels.Backends;
+import io.github.seqrec.models.ModelBatch;
+import io.github.seqrec.models.Models;
+import io.github.seqrec.models.SequentialModel;
+import io.github.seqrec.models.safetensors.SafeTensors;
+import io.github.seqrec.models.tensors.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.DynamicContainer;
+import org.junit.jupiter.api.DynamicNode;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Every model golden ({@code golden/models/<model>/batch_*.safetensors}, made by the PyTorch
+ * reference modules) scored by the Java model loaded from {@code weights.safetensors}: logits and
+ * probabilities within the file's tolerance ({@code rtol} metadata, default 1e-4 relative), on the
+ * backend this surefire run uses (vector, then scalar). Batch metadata that names an option
+ * ({@code softmax}, {@code gru_type}, {@code gsu}, {@code input}) is passed to the loader.
+ */
+class ModelGoldenTest {
+  static final Path ROOT = Path.of("src/test/resources/golden/models");
+  private static final Set<String> NOT_OPTIONS = Set.of("model", "case", "source", "rtol", "atol");
+  private static final Map<String, Double> WORST = new TreeMap<>();
+
+  @TestFactory
+  Stream<DynamicNode> everyModelGolden() throws IOException {
+    List<DynamicNode> models = new ArrayList<>();
+    try (Stream<Path> dirs = Files.list(ROOT)) {
+      for (Path dir : dirs.filter(Files::isDirectory).sorted().toList()) {
+        String model = dir.getFileName().toString();
+        List<DynamicTest> cases = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+          for (Path batch : files.filter(f -> f.getFileName().toString().startsWith("batch_")).sorted().toList()) {
+            cases.add(DynamicTest.dynamicTest(batch.getFileName().toString(), () -> check(model, dir, batch)));
+          }
+        }
+        models.add(DynamicContainer.dynamicContainer(model, cases));
+      }
+    }
+    assertTrue(!models.isEmpty(), "no model goldens under " + ROOT.toAbsolutePath());
+    return models.stream();
+  }
+
+  private static void check(String model, Path dir, Path batchFile) throws IOException {
+    assumeTrue(Models.has(model), "no Java model '" + model + "' registered yet (issue 4 in progress)");
+    Map<String, Tensor> tensors;
+    Map<String, String> metadata;
+    try (SafeTensors st = SafeTensors.open(batchFile)) {
+      tensors = st.toTensors();
+      metadata = st.metadata();
+    }
+    Map<String, String> options = new HashMap<>(metadata);
+    options.keySet().removeAll(NOT_OPTIONS);
+    SequentialModel loaded = Models.load(model, dir.resolve("weights.safetensors"), options);
+    ModelBatch batch = ModelBatch.of(tensors);
+    float[] logits = batch.score(loaded);
+    int[] shape = {batch.users(), batch.candidates()};
+    float[] probs = logits.clone();
+    SequentialModel.probabilities(probs, 0, probs.length);
+    GoldenComparison.Tolerance tol = GoldenComparison.Tolerance.from(metadata);
+    String where = model + "/" + batchFile.getFileName() + " [" + Backends.name() + "]";
+    var r1 = GoldenComparison.compare(where, "logits", tensors.get("expected.logits"), new Tensor.F32(shape, logits), tol);
+    var r2 = GoldenComparison.compare(where, "probs", tensors.get("expected.probs"), new Tensor.F32(shape, probs), tol);
+    synchronized (WORST) {
+      WORST.merge(model, Math.max(r1.worstError(), r2.worstError()), Math::max);
+    }
+  }
+
+  @AfterAll
+  static void printWorst() {
+    StringBuilder sb = new StringBuilder("model golden worst relative error [" + Backends.name() + "]:\n");
+    WORST.forEach((m, e) -> sb.append(String.format("  %-10s %.2e%n", m, e)));
+    System.out.print(sb);
+  }
+}
