@@ -7,9 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.seqrec.kernels.internal.HashingKernels;
 import io.github.seqrec.kernels.internal.SignatureLayout;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.SplittableRandom;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class HashingTest {
@@ -287,6 +285,48 @@ class HashingTest {
     }
   }
 
+  /**
+   * A later group of queries whose k-th distances lie far above the first group's (the vector
+   * backend starts a group's cutoff from the previous group's and must notice when that is too low),
+   * and the reverse.
+   */
+  @Test
+  void topKWhenQueryGroupsDifferWidely() {
+    HashingKernels scalar = BackendPair.SCALAR.hashing();
+    HashingKernels vector = BackendPair.vector().hashing();
+    SplittableRandom random = new SplittableRandom(8);
+    for (int m : new int[] {64, 256}) {
+      int words = m / 64;
+      int count = 2000;
+      long[] sigs = randomLongs(random, count * words);
+      int b = 40;
+      long[] near = new long[b * words];
+      long[] far = new long[b * words];
+      for (int i = 0; i < b; i++) {
+        int copy = random.nextInt(count);
+        for (int w = 0; w < words; w++) {
+          // a copy of some candidate with one bit flipped: k-th distance small
+          near[i * words + w] = sigs[copy * words + w] ^ (w == 0 ? 1L << random.nextInt(64) : 0L);
+          // the complement of one: k-th distance close to m
+          far[i * words + w] = ~sigs[copy * words + w];
+        }
+      }
+      long[] nearThenFar = new long[b * words];
+      long[] farThenNear = new long[b * words];
+      int first = 16 * words; // the first group of 16 queries
+      System.arraycopy(near, 0, nearThenFar, 0, first);
+      System.arraycopy(far, first, nearThenFar, first, b * words - first);
+      System.arraycopy(far, 0, farThenNear, 0, first);
+      System.arraycopy(near, first, farThenNear, first, b * words - first);
+      for (long[] queries : new long[][] {nearThenFar, farThenNear}) {
+        for (int k : new int[] {1, 10, 100}) {
+          compareTopK(scalar, vector, queries, 0, b, sigs, 0, count, count, m, k, "groups m=" + m + " k=" + k);
+          compareTopK(scalar, vector, queries, 0, b, sigs, 0, count, 5, m, k, "groups valid=5 m=" + m + " k=" + k);
+        }
+      }
+    }
+  }
+
   @Test
   void topKSurvivesAdversarialOrders() {
     HashingKernels scalar = BackendPair.SCALAR.hashing();
@@ -353,12 +393,15 @@ class HashingTest {
           dist[l] += Long.bitCount(queries[qi + w] ^ sigs[sOff + l * words + w]);
         }
       }
-      // a stable sort by distance keeps positions ascending within a distance
-      Integer[] order = IntStream.range(0, valid).boxed().sorted(Comparator.comparingInt(l -> dist[l]))
-          .toArray(Integer[]::new);
+      // sorting (distance, position) pairs: smaller distance first, then the lower position
+      long[] keys = new long[valid];
+      for (int l = 0; l < valid; l++) {
+        keys[l] = (long) dist[l] << 32 | l;
+      }
+      Arrays.sort(keys);
       for (int s = 0; s < k; s++) {
-        expectedIdx[i * k + s] = s < valid ? order[s] : -1;
-        expectedDist[i * k + s] = s < valid ? dist[order[s]] : m + 1;
+        expectedIdx[i * k + s] = s < valid ? (int) keys[s] : -1;
+        expectedDist[i * k + s] = s < valid ? (int) (keys[s] >>> 32) : m + 1;
       }
     }
     long[] blocked = new long[5 + Hamming.blockedLength(count, m)];

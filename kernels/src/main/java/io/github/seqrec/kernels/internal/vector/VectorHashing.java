@@ -35,15 +35,21 @@ import jdk.incubator.vector.VectorOperators;
  * are integers in [0, m], so each query keeps m + 2 counters, a cutoff and a short list. The scan
  * admits only candidates strictly below the cutoff (a vector compare; the admitted few are
  * counted and appended to the list in scalar code); whenever k admitted candidates lie strictly
- * below the cutoff, nothing at or above it can be selected any more, so it drops. After a short
- * warm-up almost nothing is admitted. At the end the cutoff t is the k-th smallest distance, the
- * counters below t are exact, and the list (in position order) holds every candidate below t and
- * the earliest ones at t: a counting sort of the list gives the k slots. The list is compacted to
- * the candidates at or below the cutoff when full; fewer than 2k survive a compaction (fewer than
- * k lie below the cutoff, and at most k were admitted at it), so a capacity of 3k (or the count)
- * bounds it. The scan runs over tiles of about 16 KB of signatures with a group of
- * {@link #QUERY_GROUP} queries per tile, so a history larger than the caches is read from memory
- * once per group.
+ * below the cutoff, nothing at or above it can be selected any more, so it drops. At the end the
+ * cutoff t is the k-th smallest distance, the counters below t are exact, and the list (in
+ * position order) holds every candidate below t and the earliest ones at t: a counting sort of
+ * the list gives the k slots, ties to the lower position. The list is compacted to the candidates
+ * at or below the cutoff when full; fewer than 2k survive a compaction (fewer than k lie below
+ * the cutoff, and at most k were admitted at it), so a capacity of 3k (or the count) bounds it.
+ *
+ * <p>Admissions cost a mispredicted branch each, and a query starting with no cutoff makes about
+ * k (1 + ln(L / k)) of them. So queries run in groups of {@link #QUERY_GROUP}, and each group
+ * starts its cutoff just above the previous group's largest k-th distance (the targets of one
+ * request share a history, so their k-th distances are alike); a query whose k-th distance is
+ * not below that start is detected (its cutoff never dropped) and rescanned from the top, so the
+ * result stays exact. With several queries the history is cut into tiles of about 128 KB that
+ * the whole group scans while the tile sits in L2. Where hits are rare the scan searches for the
+ * next hit in a loop without calls (C2 keeps it in registers) and admits outside it.
  */
 public final class VectorHashing implements HashingKernels {
   private static final int BLOCK = SignatureLayout.BLOCK;
@@ -204,15 +210,13 @@ public final class VectorHashing implements HashingKernels {
     int words = m / 64;
     int cap = (int) HashingKernels.topKCapacity(count, k);
     int stride = (int) HashingKernels.topKStateInts(count, m, k);
+    int selected = Math.min(k, valid);
+    int start = m + 1; // the first group admits every distance (at most m) until k lie below the cutoff
     for (int g = 0; g < b; g += QUERY_GROUP) {
       int group = Math.min(QUERY_GROUP, b - g);
       int tile = group == 1 ? Math.max(1, valid) : tileCandidates(words); // one query: nothing to share
       for (int qi = 0; qi < group; qi++) {
-        int base = stOff + qi * stride;
-        st[base + CUT] = m + 1; // every distance (at most m) is admitted until k are below the cutoff
-        st[base + BELOW] = 0;
-        st[base + SIZE] = 0;
-        Arrays.fill(st, base + BUCKETS, base + BUCKETS + m + 2, 0);
+        reset(st, stOff + qi * stride, m, start);
       }
       for (int from = 0; from < valid; from += Math.min(tile, valid - from)) {
         int to = from + Math.min(tile, valid - from);
@@ -221,11 +225,32 @@ public final class VectorHashing implements HashingKernels {
               stOff + qi * stride);
         }
       }
+      int next = 0;
       for (int qi = 0; qi < group; qi++) {
+        int base = stOff + qi * stride;
+        if (start <= m && st[base + CUT] == start) {
+          // the cutoff never dropped below the start: fewer than k candidates lie below it, and
+          // those at or above it were never admitted. Scan this query again from the top.
+          reset(st, base, m, m + 1);
+          scan(queries, qOff + (g + qi) * words, words, sigs, sOff, blocked, 0, valid, k, m, cap, st, base);
+        }
+        next = Math.max(next, st[base + CUT]);
         int row = (g + qi) * k;
-        finish(st, stOff + qi * stride, m, cap, Math.min(k, valid), k, idx, iOff + row, dist, dOff + row);
+        finish(st, base, m, cap, selected, k, idx, iOff + row, dist, dOff + row);
       }
+      // The next group starts just above this group's largest k-th distance: the targets of one
+      // request are scored against the same history, so their k-th distances are alike, and
+      // the early admissions (about k ln(L / k) per query, each a mispredicted branch) mostly
+      // vanish. A query whose k-th distance lies higher is detected and rescanned.
+      start = Math.min(m + 1, next + 1);
     }
+  }
+
+  private static void reset(int[] st, int base, int m, int cut) {
+    st[base + CUT] = cut;
+    st[base + BELOW] = 0;
+    st[base + SIZE] = 0;
+    Arrays.fill(st, base + BUCKETS, base + BUCKETS + m + 2, 0);
   }
 
   private static void scan(long[] q, int qAt, int words, long[] sigs, int sOff, boolean blocked, int from, int to,
@@ -287,11 +312,15 @@ public final class VectorHashing implements HashingKernels {
   }
 
   /**
-   * Below this position (about 32k) hits are frequent, so candidates are admitted as each group is
-   * computed; past it hits are rare and the scans look for the next hit in a loop without calls,
-   * which C2 keeps entirely in registers.
+   * A query that starts with no cutoff (the first group) admits often below position 32k, so
+   * there candidates are admitted as each group is computed; past it, or with a cutoff carried over
+   * from the previous group, hits are rare and the scans look for the next hit in a loop without
+   * calls, which C2 keeps entirely in registers.
    */
-  private static int denseEnd(int k, int from, int to) {
+  private static int denseEnd(int k, int m, int cut, int from, int to) {
+    if (cut <= m) {
+      return from;
+    }
     long end = 32L * k / (4 * BLOCK) * (4 * BLOCK);
     return (int) Math.max(from, Math.min(to, end));
   }
@@ -301,7 +330,7 @@ public final class VectorHashing implements HashingKernels {
                             int[] st, int base) {
     int step = 4 * LONG_LANES;
     int end = from + (to - from) / step * step;
-    int dense = Math.min(end, denseEnd(k, from, to));
+    int dense = Math.min(end, denseEnd(k, m, cut, from, to));
     int i = from;
     for (; i < dense; i += step) {
       cut = admitGroup64(q, sigs, sOff, i, k, m, cap, cut, st, base);
@@ -364,7 +393,7 @@ public final class VectorHashing implements HashingKernels {
   /** Blocked signatures of 2 or more words: blocks of 8 candidates, a vector per (block part, word). */
   private static int scanBlocked(long[] q, int qAt, int words, long[] bl, int bOff, int from, int to, int k, int m,
                                  int cap, int cut, int[] st, int base) {
-    int dense = denseEnd(k, from, to);
+    int dense = denseEnd(k, m, cut, from, to);
     int pos = from;
     for (; pos < dense; pos += BLOCK) {
       cut = admitBlock(q, qAt, words, bl, bOff, pos, to, k, m, cap, cut, st, base);
