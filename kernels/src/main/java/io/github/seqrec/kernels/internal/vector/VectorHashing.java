@@ -108,6 +108,23 @@ public final class VectorHashing implements HashingKernels {
     int words = m / 64;
     if (words == 1) {
       distances64(query[queryOff], sigs, sigsOff, count, out, outOff);
+    } else if (words == 2) {
+      long q0 = query[queryOff];
+      long q1 = query[queryOff + 1];
+      for (int l = 0; l < count; l++) {
+        int at = sigsOff + 2 * l;
+        out[outOff + l] = Long.bitCount(q0 ^ sigs[at]) + Long.bitCount(q1 ^ sigs[at + 1]);
+      }
+    } else if (words == 4) {
+      long q0 = query[queryOff];
+      long q1 = query[queryOff + 1];
+      long q2 = query[queryOff + 2];
+      long q3 = query[queryOff + 3];
+      for (int l = 0; l < count; l++) {
+        int at = sigsOff + 4 * l;
+        out[outOff + l] = Long.bitCount(q0 ^ sigs[at]) + Long.bitCount(q1 ^ sigs[at + 1])
+            + Long.bitCount(q2 ^ sigs[at + 2]) + Long.bitCount(q3 ^ sigs[at + 3]);
+      }
     } else {
       for (int l = 0; l < count; l++) {
         out[outOff + l] = rowDistance(query, queryOff, words, sigs, sigsOff + l * words);
@@ -137,15 +154,32 @@ public final class VectorHashing implements HashingKernels {
       return;
     }
     VectorMask<Integer> low = INT.indexInRange(0, LONG_LANES);
+    LongVector q0 = LongVector.broadcast(LONG, query[queryOff]);
+    LongVector q1 = LongVector.broadcast(LONG, query[queryOff + 1]);
+    LongVector q2 = words >= 4 ? LongVector.broadcast(LONG, query[queryOff + 2]) : q0;
+    LongVector q3 = words >= 4 ? LongVector.broadcast(LONG, query[queryOff + 3]) : q0;
     for (int pos = 0; pos < count; pos += BLOCK) {
       int at = blockedOff + pos * words;
       for (int h = 0; h < BLOCK && pos + h < count; h += LONG_LANES) {
-        IntVector d = (IntVector) blockDistances(query, queryOff, words, blocked, at + h)
-            .convertShape(VectorOperators.L2I, INT, 0);
+        LongVector acc = switch (words) {
+          case 2 -> blockDistances2(blocked, at + h, q0, q1);
+          case 4 -> blockDistances4(blocked, at + h, q0, q1, q2, q3);
+          default -> blockDistances(query, queryOff, words, blocked, at + h);
+        };
+        IntVector d = (IntVector) acc.convertShape(VectorOperators.L2I, INT, 0);
         int left = count - pos - h;
         d.intoArray(out, outOff + pos + h, left >= LONG_LANES ? low : INT.indexInRange(0, left));
       }
     }
+  }
+
+  private static LongVector blockDistances2(long[] bl, int at, LongVector q0, LongVector q1) {
+    return pc(bl, at, q0).add(pc(bl, at + BLOCK, q1));
+  }
+
+  private static LongVector blockDistances4(long[] bl, int at, LongVector q0, LongVector q1, LongVector q2,
+                                            LongVector q3) {
+    return pc(bl, at, q0).add(pc(bl, at + BLOCK, q1)).add(pc(bl, at + 2 * BLOCK, q2)).add(pc(bl, at + 3 * BLOCK, q3));
   }
 
   private static int rowDistance(long[] q, int qAt, int words, long[] sigs, int at) {
@@ -433,7 +467,7 @@ public final class VectorHashing implements HashingKernels {
     for (; pos < to; pos += BLOCK) {
       int at = bOff + pos * 2;
       for (int h = 0; h < BLOCK; h += LONG_LANES) {
-        if (pc(bl, at + h, q0).add(pc(bl, at + h + BLOCK, q1)).compare(VectorOperators.LT, cv).anyTrue()) {
+        if (blockDistances2(bl, at + h, q0, q1).compare(VectorOperators.LT, cv).anyTrue()) {
           return pos;
         }
       }
@@ -450,9 +484,7 @@ public final class VectorHashing implements HashingKernels {
     for (; pos < to; pos += BLOCK) {
       int at = bOff + pos * 4;
       for (int h = 0; h < BLOCK; h += LONG_LANES) {
-        LongVector acc = pc(bl, at + h, q0).add(pc(bl, at + h + BLOCK, q1))
-            .add(pc(bl, at + h + 2 * BLOCK, q2)).add(pc(bl, at + h + 3 * BLOCK, q3));
-        if (acc.compare(VectorOperators.LT, cv).anyTrue()) {
+        if (blockDistances4(bl, at + h, q0, q1, q2, q3).compare(VectorOperators.LT, cv).anyTrue()) {
           return pos;
         }
       }
