@@ -278,8 +278,8 @@ class HashingTest {
     SplittableRandom random = new SplittableRandom(7);
     for (int m : new int[] {64, 192, 256}) {
       for (int b : new int[] {2, 17}) {
-        for (int k : new int[] {1, 3, 50}) {
-          checkTopK(scalar, vector, random, m, 40_003, 40_003 - random.nextInt(2) * 7, b, k, random.nextInt(3));
+        for (int k : new int[] {1, 50}) {
+          checkTopK(scalar, vector, random, m, 20_011, 20_011 - random.nextInt(2) * 7, b, k, random.nextInt(3));
         }
       }
     }
