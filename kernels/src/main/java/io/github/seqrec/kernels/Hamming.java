@@ -112,13 +112,21 @@ public final class Hamming {
 
   // ---------------------------------------------------------------- top-k
 
-  /** Ints of scratch {@code topK} needs for {@code queries} queries of m bits (0 for no query). */
-  public static int topKScratchSize(int queries, int m) {
+  /**
+   * Ints of scratch {@code topK} needs for {@code queries} queries of m bits against
+   * {@code count} signatures with this k (0 for no query): per query in a group of up to 16, m + 5
+   * ints of counters plus room for {@code 2 min(count, 3k)}; about 2.2 KB per query for m = 256,
+   * k = 50.
+   */
+  public static int topKScratchSize(int queries, int count, int m, int k) {
     Checks.nonNegative("queries", queries);
+    Checks.nonNegative("count", count);
     SimHash.checkBits(m);
-    long size = (long) Math.min(queries, HashingKernels.QUERY_GROUP) * HashingKernels.topKStateInts(m);
+    Checks.positive("k", k);
+    long size = Math.min(queries, HashingKernels.QUERY_GROUP) * HashingKernels.topKStateInts(count, m, k);
     if (size > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("scratch for m = " + m + " exceeds an int: " + size);
+      throw new IllegalArgumentException("top-k scratch for queries = " + queries + ", count = " + count + ", m = " + m
+          + ", k = " + k + " needs " + size + " ints, more than an array holds");
     }
     return (int) size;
   }
@@ -132,7 +140,7 @@ public final class Hamming {
    * past {@code min(k, valid)} (see the class comment). {@code distances} may be null.
    * {@code k >= valid} is allowed.
    *
-   * @param scratch {@link #topKScratchSize}{@code (b, m)} ints from {@code scratchOff}; must not
+   * @param scratch {@link #topKScratchSize}{@code (b, count, m, k)} ints from {@code scratchOff}; must not
    *     overlap the outputs
    * @return {@code min(k, valid)}, the number of selected candidates per query
    */
@@ -197,7 +205,7 @@ public final class Hamming {
         SimHash.checkDisjoint("distances", distancesOff, slots, "indices", indicesOff, slots);
       }
     }
-    int scratchSize = topKScratchSize(b, m);
+    int scratchSize = topKScratchSize(b, count, m, k);
     Checks.region("scratch", scratch, scratchOff, scratchSize);
     if (scratch == indices) {
       SimHash.checkDisjoint("scratch", scratchOff, scratchSize, "indices", indicesOff, slots);

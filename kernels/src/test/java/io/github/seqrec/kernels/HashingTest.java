@@ -7,9 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.seqrec.kernels.internal.HashingKernels;
 import io.github.seqrec.kernels.internal.SignatureLayout;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.SplittableRandom;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class HashingTest {
@@ -107,7 +105,7 @@ class HashingTest {
     long[] q = {0L};
     int[] idx = new int[5];
     int[] dist = new int[5];
-    int[] scratch = new int[Hamming.topKScratchSize(1, 64)];
+    int[] scratch = new int[Hamming.topKScratchSize(1, 7, 64, 5)];
     assertThat(Hamming.topK(q, 0, 1, sigs, 0, 7, 7, 64, 3, idx, 0, dist, 0, scratch, 0)).isEqualTo(3);
     assertThat(Arrays.copyOf(idx, 3)).containsExactly(0, 6, 1);
     assertThat(Arrays.copyOf(dist, 3)).containsExactly(0, 0, 1);
@@ -129,7 +127,7 @@ class HashingTest {
     int[] idx = {7, 7, 7, 7};
     int[] dist = {7, 7, 7, 7};
     long[] q = new long[4];
-    int[] scratch = new int[Hamming.topKScratchSize(2, 128)];
+    int[] scratch = new int[Hamming.topKScratchSize(2, 3, 128, 2)];
     // L = 0: every slot is padding
     assertThat(Hamming.topK(q, 0, 2, new long[0], 0, 0, 0, 128, 2, idx, 0, dist, 0, scratch, 0)).isZero();
     assertThat(idx).containsOnly(-1);
@@ -140,7 +138,7 @@ class HashingTest {
     assertThat(idx).containsOnly(-1);
     // no queries: nothing written, no scratch needed
     int[] untouched = {5};
-    assertThat(Hamming.topKScratchSize(0, 64)).isZero();
+    assertThat(Hamming.topKScratchSize(0, 2, 64, 1)).isZero();
     Hamming.topK(new long[0], 0, 0, new long[2], 0, 2, 2, 64, 1, untouched, 0, null, 0, new int[0], 0);
     assertThat(untouched).containsExactly(5);
     Hamming.distances(q, 0, new long[0], 0, 0, 64, new int[0], 0);
@@ -272,6 +270,63 @@ class HashingTest {
     }
   }
 
+  /** Histories longer than the vector backend's tiles (16384 one-word, 4096 four-word candidates), groups of queries. */
+  @Test
+  void topKAcrossTilesAndQueryGroups() {
+    HashingKernels scalar = BackendPair.SCALAR.hashing();
+    HashingKernels vector = BackendPair.vector().hashing();
+    SplittableRandom random = new SplittableRandom(7);
+    for (int m : new int[] {64, 192, 256}) {
+      for (int b : new int[] {2, 17}) {
+        for (int k : new int[] {1, 50}) {
+          checkTopK(scalar, vector, random, m, 20_011, 20_011 - random.nextInt(2) * 7, b, k, random.nextInt(3));
+        }
+      }
+    }
+  }
+
+  /**
+   * A later group of queries whose k-th distances lie far above the first group's (the vector
+   * backend starts a group's cutoff from the previous group's and must notice when that is too low),
+   * and the reverse.
+   */
+  @Test
+  void topKWhenQueryGroupsDifferWidely() {
+    HashingKernels scalar = BackendPair.SCALAR.hashing();
+    HashingKernels vector = BackendPair.vector().hashing();
+    SplittableRandom random = new SplittableRandom(8);
+    for (int m : new int[] {64, 256}) {
+      int words = m / 64;
+      int count = 2000;
+      long[] sigs = randomLongs(random, count * words);
+      int b = 40;
+      long[] near = new long[b * words];
+      long[] far = new long[b * words];
+      for (int i = 0; i < b; i++) {
+        int copy = random.nextInt(count);
+        for (int w = 0; w < words; w++) {
+          // a copy of some candidate with one bit flipped: k-th distance small
+          near[i * words + w] = sigs[copy * words + w] ^ (w == 0 ? 1L << random.nextInt(64) : 0L);
+          // the complement of one: k-th distance close to m
+          far[i * words + w] = ~sigs[copy * words + w];
+        }
+      }
+      long[] nearThenFar = new long[b * words];
+      long[] farThenNear = new long[b * words];
+      int first = 16 * words; // the first group of 16 queries
+      System.arraycopy(near, 0, nearThenFar, 0, first);
+      System.arraycopy(far, first, nearThenFar, first, b * words - first);
+      System.arraycopy(far, 0, farThenNear, 0, first);
+      System.arraycopy(near, first, farThenNear, first, b * words - first);
+      for (long[] queries : new long[][] {nearThenFar, farThenNear}) {
+        for (int k : new int[] {1, 10, 100}) {
+          compareTopK(scalar, vector, queries, 0, b, sigs, 0, count, count, m, k, "groups m=" + m + " k=" + k);
+          compareTopK(scalar, vector, queries, 0, b, sigs, 0, count, 5, m, k, "groups valid=5 m=" + m + " k=" + k);
+        }
+      }
+    }
+  }
+
   @Test
   void topKSurvivesAdversarialOrders() {
     HashingKernels scalar = BackendPair.SCALAR.hashing();
@@ -338,17 +393,20 @@ class HashingTest {
           dist[l] += Long.bitCount(queries[qi + w] ^ sigs[sOff + l * words + w]);
         }
       }
-      // a stable sort by distance keeps positions ascending within a distance
-      Integer[] order = IntStream.range(0, valid).boxed().sorted(Comparator.comparingInt(l -> dist[l]))
-          .toArray(Integer[]::new);
+      // sorting (distance, position) pairs: smaller distance first, then the lower position
+      long[] keys = new long[valid];
+      for (int l = 0; l < valid; l++) {
+        keys[l] = (long) dist[l] << 32 | l;
+      }
+      Arrays.sort(keys);
       for (int s = 0; s < k; s++) {
-        expectedIdx[i * k + s] = s < valid ? order[s] : -1;
-        expectedDist[i * k + s] = s < valid ? dist[order[s]] : m + 1;
+        expectedIdx[i * k + s] = s < valid ? (int) keys[s] : -1;
+        expectedDist[i * k + s] = s < valid ? (int) (keys[s] >>> 32) : m + 1;
       }
     }
     long[] blocked = new long[5 + Hamming.blockedLength(count, m)];
     Hamming.toBlocked(sigs, sOff, count, m, blocked, 5);
-    int scratchSize = Hamming.topKScratchSize(b, m);
+    int scratchSize = Hamming.topKScratchSize(b, count, m, k);
     for (HashingKernels kernels : new HashingKernels[] {scalar, vector}) {
       for (boolean useBlocked : new boolean[] {false, true}) {
         int iOff = 2;
@@ -442,7 +500,7 @@ class HashingTest {
     long[] q = new long[4];
     long[] sigs = new long[40];
     int[] idx = new int[20];
-    int[] scratch = new int[Hamming.topKScratchSize(2, 128)];
+    int[] scratch = new int[Hamming.topKScratchSize(2, 20, 128, 5)];
     assertThatThrownBy(() -> Hamming.topK(q, 0, 2, sigs, 0, 20, 20, 128, 0, idx, 0, null, 0, scratch, 0))
         .hasMessageContaining("k must be > 0, got 0");
     assertThatThrownBy(() -> Hamming.topK(q, 0, 2, sigs, 0, 20, 20, 128, -3, idx, 0, null, 0, scratch, 0))
@@ -490,6 +548,7 @@ class HashingTest {
     assertThatThrownBy(() -> Hamming.toBlocked(sigs, 0, 10, 128, sigs, 8))
         .hasMessageContaining("dst [8, 40) must not overlap signatures [0, 20)");
     assertThatThrownBy(() -> Hamming.blockedLength(-1, 64)).hasMessageContaining("count must be >= 0, got -1");
-    assertThatThrownBy(() -> Hamming.topKScratchSize(1, 65)).hasMessageContaining("got 65");
+    assertThatThrownBy(() -> Hamming.topKScratchSize(1, 10, 65, 5)).hasMessageContaining("got 65");
+    assertThatThrownBy(() -> Hamming.topKScratchSize(1, 10, 64, 0)).hasMessageContaining("k must be > 0, got 0");
   }
 }

@@ -18,9 +18,20 @@ public interface HashingKernels {
   /** Queries that share one pass over a tile of candidates in {@link #topK}; its scratch holds their states. */
   int QUERY_GROUP = 16;
 
-  /** ints of top-k state per query: the cutoff distance, two counters, then m + 1 distance buckets. */
-  static int topKStateInts(int m) {
-    return m + 4;
+  /**
+   * Candidates a query's top-k state can hold between compactions: {@code min(count, 3k)}. Pass 1
+   * keeps fewer than 2k alive after a compaction (see {@code VectorHashing}), so 3k leaves room.
+   */
+  static long topKCapacity(int count, int k) {
+    return Math.min(count, 3L * k);
+  }
+
+  /**
+   * ints of top-k state per query: a 3-int header, m + 2 distance buckets ([0, m + 1]), then the
+   * positions and distances of up to {@link #topKCapacity} admitted candidates.
+   */
+  static long topKStateInts(int count, int m, int k) {
+    return 3L + (m + 2L) + 2 * topKCapacity(count, k);
   }
 
   /**
@@ -49,7 +60,7 @@ public interface HashingKernels {
    * the smallest Hamming distance, ties to the lower position, in that order: indices (and, when
    * {@code distances} is not null, distances) into the query's row of {@code k} slots; slots past
    * {@code min(k, valid)} get index -1 and distance {@code m + 1}. {@code scratch} holds
-   * {@code min(b, QUERY_GROUP) * topKStateInts(m)} ints. Row-major signatures.
+   * {@code min(b, QUERY_GROUP) * topKStateInts(count, m, k)} ints. Row-major signatures.
    */
   void topK(long[] queries, int queriesOff, int b, long[] sigs, int sigsOff, int count, int valid, int m, int k,
             int[] indices, int indicesOff, int[] distances, int distancesOff, int[] scratch, int scratchOff);

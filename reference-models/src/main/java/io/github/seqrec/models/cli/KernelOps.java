@@ -25,6 +25,7 @@ public final class KernelOps {
     all.addAll(RecurrentOps.ops());
     all.addAll(ConvolutionOps.ops());
     all.addAll(GraphOps.ops());
+    all.addAll(HashingOps.ops());
     Map<String, KernelOp> byName = new TreeMap<>();
     for (KernelOp op : all) {
       if (byName.put(op.name(), op) != null) {

@@ -9,6 +9,7 @@ import static io.github.seqrec.kernels.internal.vector.Species.LONG_LANES;
 import io.github.seqrec.kernels.internal.DenseKernels;
 import io.github.seqrec.kernels.internal.HashingKernels;
 import io.github.seqrec.kernels.internal.SignatureLayout;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
@@ -23,34 +24,48 @@ import jdk.incubator.vector.VectorOperators;
  * are shifted into place.
  *
  * <p><b>Distances.</b> XOR with the broadcast query word and a lane-wise {@code BIT_COUNT}
- * (VPOPCNTQ on AVX-512): one vector of {@code LONG_LANES} candidates per step for 64-bit
- * signatures; for the blocked layout one vector per (block half, word), accumulated lane-wise, so
- * wide signatures never need a horizontal reduction. Row-major signatures wider than 64 bits are
- * summed word by word with {@link Long#bitCount} (the blocked layout is the fast path for them).
+ * (VPOPCNTQ on AVX-512) over {@code LONG_LANES} candidates at once: for 64-bit signatures one
+ * vector per step; for the blocked layout one vector per (block, word), accumulated lane-wise, so
+ * wide signatures need no horizontal reduction. Row-major signatures wider than 64 bits are
+ * summed word by word with {@link Long#bitCount} (the blocked layout is their fast path). When all
+ * distances are wanted as ints, 64-bit signatures use the plain {@code Long.bitCount} loop, which
+ * C2 vectorizes itself and which beats a LongVector-to-IntVector conversion.
  *
- * <p><b>Top-k.</b> Exact, no heap, after FAISS's {@code HCounterState}: distances are integers in
- * [0, m], so each query keeps m + 1 counters and a cutoff. Pass 1 streams the candidates and admits
- * only those strictly below the cutoff (a vector compare; the admitted few update the counters in
- * scalar code); whenever k admitted candidates lie strictly below the cutoff, it drops by one,
- * so after a short warm-up almost nothing is admitted. At the end the cutoff is the k-th smallest
- * distance t, and the counters hold, per distance below t, how many candidates have it. Pass 2
- * streams the candidates again and places those with distance below t, and the first ones at t,
- * into their output slots (counting sort), in position order: ties go to the lower position.
- * Both passes run over tiles of about 16 KB of signatures with a group of {@link #QUERY_GROUP}
- * queries per tile, so a history larger than the caches is read from memory once per group.
+ * <p><b>Top-k</b>, exact, in one pass, no heap (after FAISS's {@code HCounterState}): distances
+ * are integers in [0, m], so each query keeps m + 2 counters, a cutoff and a short list. The scan
+ * admits only candidates strictly below the cutoff (a vector compare; the admitted few are
+ * counted and appended to the list in scalar code); whenever k admitted candidates lie strictly
+ * below the cutoff, nothing at or above it can be selected any more, so it drops. At the end the
+ * cutoff t is the k-th smallest distance, the counters below t are exact, and the list (in
+ * position order) holds every candidate below t and the earliest ones at t: a counting sort of
+ * the list gives the k slots, ties to the lower position. The list is compacted to the candidates
+ * at or below the cutoff when full; fewer than 2k survive a compaction (fewer than k lie below
+ * the cutoff, and at most k were admitted at it), so a capacity of 3k (or the count) bounds it.
+ *
+ * <p>Admissions cost a mispredicted branch each, and a query starting with no cutoff makes about
+ * k (1 + ln(L / k)) of them. So queries run in groups of {@link #QUERY_GROUP}, and each group
+ * starts its cutoff just above the previous group's largest k-th distance (the targets of one
+ * request share a history, so their k-th distances are alike); a query whose k-th distance is
+ * not below that start is detected (its cutoff never dropped) and rescanned from the top, so the
+ * result stays exact. With several queries the history is cut into tiles of about 128 KB that
+ * the whole group scans while the tile sits in L2. Where hits are rare the scan searches for the
+ * next hit in a loop without calls (C2 keeps it in registers) and admits outside it.
  */
 public final class VectorHashing implements HashingKernels {
   private static final int BLOCK = SignatureLayout.BLOCK;
   /** A block is a whole number of long vectors (true up to 512-bit vectors). */
   private static final boolean BLOCK_FITS = LONG_LANES <= BLOCK && BLOCK % LONG_LANES == 0;
-  /** Bytes of signatures per tile: fits L1 beside the queries' states. */
-  private static final int TILE_BYTES = 16 << 10;
+  /**
+   * Bytes of signatures per tile when several queries share it: well inside L2, and large enough
+   * that the per-tile cost (a call, the query words, a mispredicted loop exit) stays small.
+   */
+  private static final int TILE_BYTES = 128 << 10;
 
-  // per-query top-k state in the caller's scratch: a header, then m + 1 distance buckets
-  private static final int CUT = 0;      // pass 1: current cutoff; pass 2: the k-th smallest distance t
-  private static final int COUNT = 1;    // pass 1: admitted candidates below the cutoff; pass 2: slots left
-  private static final int TAKE = 2;     // pass 2: candidates at distance t still to place
-  private static final int BUCKETS = 3;  // pass 1: counts per distance; pass 2: next output slot per distance
+  // per-query top-k state in the caller's scratch (HashingKernels.topKStateInts)
+  private static final int CUT = 0;      // only distances below it are admitted; ends as the k-th smallest
+  private static final int BELOW = 1;    // admitted candidates strictly below the cutoff
+  private static final int SIZE = 2;     // entries in the admitted list
+  private static final int BUCKETS = 3;  // m + 2 counts per distance; then the list: positions, distances
 
   private final DenseKernels dense;
 
@@ -93,6 +108,23 @@ public final class VectorHashing implements HashingKernels {
     int words = m / 64;
     if (words == 1) {
       distances64(query[queryOff], sigs, sigsOff, count, out, outOff);
+    } else if (words == 2) {
+      long q0 = query[queryOff];
+      long q1 = query[queryOff + 1];
+      for (int l = 0; l < count; l++) {
+        int at = sigsOff + 2 * l;
+        out[outOff + l] = Long.bitCount(q0 ^ sigs[at]) + Long.bitCount(q1 ^ sigs[at + 1]);
+      }
+    } else if (words == 4) {
+      long q0 = query[queryOff];
+      long q1 = query[queryOff + 1];
+      long q2 = query[queryOff + 2];
+      long q3 = query[queryOff + 3];
+      for (int l = 0; l < count; l++) {
+        int at = sigsOff + 4 * l;
+        out[outOff + l] = Long.bitCount(q0 ^ sigs[at]) + Long.bitCount(q1 ^ sigs[at + 1])
+            + Long.bitCount(q2 ^ sigs[at + 2]) + Long.bitCount(q3 ^ sigs[at + 3]);
+      }
     } else {
       for (int l = 0; l < count; l++) {
         out[outOff + l] = rowDistance(query, queryOff, words, sigs, sigsOff + l * words);
@@ -100,28 +132,64 @@ public final class VectorHashing implements HashingKernels {
     }
   }
 
+  /** The loop C2 auto-vectorizes (VPXORQ, VPOPCNTQ, VPMOVQD). */
   private static void distances64(long q, long[] sigs, int sigsOff, int count, int[] out, int outOff) {
-    LongVector qv = LongVector.broadcast(LONG, q);
-    VectorMask<Integer> low = INT.indexInRange(0, LONG_LANES);
-    int i = 0;
-    for (; i + LONG_LANES <= count; i += LONG_LANES) {
-      LongVector c = LongVector.fromArray(LONG, sigs, sigsOff + i).lanewise(VectorOperators.XOR, qv)
-          .lanewise(VectorOperators.BIT_COUNT);
-      toInts(c).intoArray(out, outOff + i, low);
-    }
-    for (; i < count; i++) {
+    for (int i = 0; i < count; i++) {
       out[outOff + i] = Long.bitCount(q ^ sigs[sigsOff + i]);
     }
   }
 
-  /** The LONG_LANES distances of a vector as the low lanes of an int vector. */
-  private static IntVector toInts(LongVector c) {
-    return (IntVector) c.convertShape(VectorOperators.L2I, INT, 0);
+  @Override
+  public void distancesBlocked(long[] query, int queryOff, long[] blocked, int blockedOff, int count, int m,
+                               int[] out, int outOff) {
+    int words = m / 64;
+    if (words == 1) { // one word: the blocked layout is the row-major one
+      distances64(query[queryOff], blocked, blockedOff, count, out, outOff);
+      return;
+    }
+    if (!BLOCK_FITS) {
+      for (int l = 0; l < count; l++) {
+        out[outOff + l] = blockedDistance(query, queryOff, words, blocked, SignatureLayout.at(blockedOff, l, 0, words));
+      }
+      return;
+    }
+    VectorMask<Integer> low = INT.indexInRange(0, LONG_LANES);
+    LongVector q0 = LongVector.broadcast(LONG, query[queryOff]);
+    LongVector q1 = LongVector.broadcast(LONG, query[queryOff + 1]);
+    LongVector q2 = words >= 4 ? LongVector.broadcast(LONG, query[queryOff + 2]) : q0;
+    LongVector q3 = words >= 4 ? LongVector.broadcast(LONG, query[queryOff + 3]) : q0;
+    for (int pos = 0; pos < count; pos += BLOCK) {
+      int at = blockedOff + pos * words;
+      for (int h = 0; h < BLOCK && pos + h < count; h += LONG_LANES) {
+        LongVector acc = switch (words) {
+          case 2 -> blockDistances2(blocked, at + h, q0, q1);
+          case 4 -> blockDistances4(blocked, at + h, q0, q1, q2, q3);
+          default -> blockDistances(query, queryOff, words, blocked, at + h);
+        };
+        IntVector d = (IntVector) acc.convertShape(VectorOperators.L2I, INT, 0);
+        int left = count - pos - h;
+        d.intoArray(out, outOff + pos + h, left >= LONG_LANES ? low : INT.indexInRange(0, left));
+      }
+    }
+  }
+
+  private static LongVector blockDistances2(long[] bl, int at, LongVector q0, LongVector q1) {
+    return pc(bl, at, q0).add(pc(bl, at + BLOCK, q1));
+  }
+
+  private static LongVector blockDistances4(long[] bl, int at, LongVector q0, LongVector q1, LongVector q2,
+                                            LongVector q3) {
+    return pc(bl, at, q0).add(pc(bl, at + BLOCK, q1)).add(pc(bl, at + 2 * BLOCK, q2)).add(pc(bl, at + 3 * BLOCK, q3));
   }
 
   private static int rowDistance(long[] q, int qAt, int words, long[] sigs, int at) {
     int dist = 0;
-    for (int w = 0; w < words; w++) {
+    int w = 0;
+    for (; w + 4 <= words; w += 4) { // unrolled: C2 leaves the short word loop rolled otherwise
+      dist += Long.bitCount(q[qAt + w] ^ sigs[at + w]) + Long.bitCount(q[qAt + w + 1] ^ sigs[at + w + 1])
+          + Long.bitCount(q[qAt + w + 2] ^ sigs[at + w + 2]) + Long.bitCount(q[qAt + w + 3] ^ sigs[at + w + 3]);
+    }
+    for (; w < words; w++) {
       dist += Long.bitCount(q[qAt + w] ^ sigs[at + w]);
     }
     return dist;
@@ -135,39 +203,18 @@ public final class VectorHashing implements HashingKernels {
     return dist;
   }
 
-  /** Distances of the LONG_LANES candidates whose word 0 is at {@code blocked[at]}. */
-  private static LongVector blockDistances(long[] q, int qAt, int words, long[] blocked, int at) {
-    LongVector acc = LongVector.fromArray(LONG, blocked, at).lanewise(VectorOperators.XOR, q[qAt])
-        .lanewise(VectorOperators.BIT_COUNT);
-    for (int w = 1; w < words; w++) {
-      acc = acc.add(LongVector.fromArray(LONG, blocked, at + w * BLOCK).lanewise(VectorOperators.XOR, q[qAt + w])
-          .lanewise(VectorOperators.BIT_COUNT));
-    }
-    return acc;
+  /** popcount(word XOR query) of LONG_LANES candidates. */
+  private static LongVector pc(long[] a, int at, LongVector q) {
+    return LongVector.fromArray(LONG, a, at).lanewise(VectorOperators.XOR, q).lanewise(VectorOperators.BIT_COUNT);
   }
 
-  @Override
-  public void distancesBlocked(long[] query, int queryOff, long[] blocked, int blockedOff, int count, int m,
-                               int[] out, int outOff) {
-    int words = m / 64;
-    if (!BLOCK_FITS) {
-      for (int l = 0; l < count; l++) {
-        out[outOff + l] = blockedDistance(query, queryOff, words, blocked, SignatureLayout.at(blockedOff, l, 0, words));
-      }
-      return;
+  /** Distances of the LONG_LANES candidates whose word 0 is at {@code blocked[at]}. */
+  private static LongVector blockDistances(long[] q, int qAt, int words, long[] blocked, int at) {
+    LongVector acc = pc(blocked, at, LongVector.broadcast(LONG, q[qAt]));
+    for (int w = 1; w < words; w++) {
+      acc = acc.add(pc(blocked, at + w * BLOCK, LongVector.broadcast(LONG, q[qAt + w])));
     }
-    VectorMask<Integer> low = INT.indexInRange(0, LONG_LANES);
-    for (int pos = 0; pos < count; pos += BLOCK) {
-      int at = blockedOff + pos * words;
-      for (int h = 0; h < BLOCK; h += LONG_LANES) {
-        int left = count - pos - h;
-        if (left <= 0) {
-          break;
-        }
-        IntVector d = toInts(blockDistances(query, queryOff, words, blocked, at + h));
-        d.intoArray(out, outOff + pos + h, left >= LONG_LANES ? low : INT.indexInRange(0, left));
-      }
-    }
+    return acc;
   }
 
   // ---------------------------------------------------------------- top-k
@@ -175,264 +222,386 @@ public final class VectorHashing implements HashingKernels {
   @Override
   public void topK(long[] queries, int queriesOff, int b, long[] sigs, int sigsOff, int count, int valid, int m, int k,
                    int[] indices, int indicesOff, int[] distances, int distancesOff, int[] scratch, int scratchOff) {
-    topKAny(queries, queriesOff, b, sigs, sigsOff, false, valid, m, k, indices, indicesOff, distances, distancesOff,
-        scratch, scratchOff);
+    topKAny(queries, queriesOff, b, sigs, sigsOff, false, count, valid, m, k, indices, indicesOff,
+        distances, distancesOff, scratch, scratchOff);
   }
 
   @Override
   public void topKBlocked(long[] queries, int queriesOff, int b, long[] blocked, int blockedOff, int count, int valid,
                           int m, int k, int[] indices, int indicesOff, int[] distances, int distancesOff,
                           int[] scratch, int scratchOff) {
-    topKAny(queries, queriesOff, b, blocked, blockedOff, true, valid, m, k, indices, indicesOff, distances,
-        distancesOff, scratch, scratchOff);
+    topKAny(queries, queriesOff, b, blocked, blockedOff, true, count, valid, m, k, indices, indicesOff,
+        distances, distancesOff, scratch, scratchOff);
   }
 
   private static int tileCandidates(int words) {
-    int perTile = TILE_BYTES / (8 * words);
-    return Math.max(BLOCK, perTile / BLOCK * BLOCK);
+    return Math.max(BLOCK, TILE_BYTES / (8 * words) / BLOCK * BLOCK);
   }
 
-  private static void topKAny(long[] queries, int qOff, int b, long[] sigs, int sOff, boolean blocked, int valid,
-                              int m, int k, int[] idx, int iOff, int[] dist, int dOff, int[] st, int stOff) {
+  private static void topKAny(long[] queries, int qOff, int b, long[] sigs, int sOff, boolean blocked, int count,
+                              int valid, int m, int k, int[] idx, int iOff, int[] dist, int dOff,
+                              int[] st, int stOff) {
     int words = m / 64;
-    int stride = HashingKernels.topKStateInts(m);
-    int tile = tileCandidates(words);
+    int cap = (int) HashingKernels.topKCapacity(count, k);
+    int stride = (int) HashingKernels.topKStateInts(count, m, k);
     int selected = Math.min(k, valid);
+    int start = m + 1; // the first group admits every distance (at most m) until k lie below the cutoff
     for (int g = 0; g < b; g += QUERY_GROUP) {
       int group = Math.min(QUERY_GROUP, b - g);
+      int tile = group == 1 ? Math.max(1, valid) : tileCandidates(words); // one query: nothing to share
       for (int qi = 0; qi < group; qi++) {
-        int base = stOff + qi * stride;
-        st[base + CUT] = m;
-        st[base + COUNT] = 0;
-        java.util.Arrays.fill(st, base + BUCKETS, base + BUCKETS + m + 1, 0);
+        reset(st, stOff + qi * stride, m, start);
       }
       for (int from = 0; from < valid; from += Math.min(tile, valid - from)) {
         int to = from + Math.min(tile, valid - from);
         for (int qi = 0; qi < group; qi++) {
-          pass1(queries, qOff + (g + qi) * words, words, sigs, sOff, blocked, from, to, k, st, stOff + qi * stride);
+          scan(queries, qOff + (g + qi) * words, words, sigs, sOff, blocked, from, to, k, m, cap, st,
+              stOff + qi * stride);
         }
       }
+      int next = 0;
       for (int qi = 0; qi < group; qi++) {
-        finishPass1(st, stOff + qi * stride, selected);
-      }
-      boolean pending = selected > 0;
-      for (int from = 0; from < valid && pending; from += Math.min(tile, valid - from)) {
-        int to = from + Math.min(tile, valid - from);
-        pending = false;
-        for (int qi = 0; qi < group; qi++) {
-          int base = stOff + qi * stride;
-          if (st[base + COUNT] > 0) {
-            int row = (g + qi) * k;
-            pass2(queries, qOff + (g + qi) * words, words, sigs, sOff, blocked, from, to, st, base,
-                idx, iOff + row, dist, dOff + row);
-            pending |= st[base + COUNT] > 0;
-          }
+        int base = stOff + qi * stride;
+        if (start <= m && st[base + CUT] == start) {
+          // the cutoff never dropped below the start: fewer than k candidates lie below it, and
+          // those at or above it were never admitted. Scan this query again from the top.
+          reset(st, base, m, m + 1);
+          scan(queries, qOff + (g + qi) * words, words, sigs, sOff, blocked, 0, valid, k, m, cap, st, base);
         }
-      }
-      for (int qi = 0; qi < group; qi++) {
+        next = Math.max(next, st[base + CUT]);
         int row = (g + qi) * k;
-        java.util.Arrays.fill(idx, iOff + row + selected, iOff + row + k, -1);
-        if (dist != null) {
-          java.util.Arrays.fill(dist, dOff + row + selected, dOff + row + k, m + 1);
-        }
+        finish(st, base, m, cap, selected, k, idx, iOff + row, dist, dOff + row);
       }
+      // The next group starts just above this group's largest k-th distance: the targets of one
+      // request are scored against the same history, so their k-th distances are alike, and
+      // the early admissions (about k ln(L / k) per query, each a mispredicted branch) mostly
+      // vanish. A query whose k-th distance lies higher is detected and rescanned.
+      start = Math.min(m + 1, next + 1);
     }
   }
 
-  /**
-   * Turns pass 1's counts into pass 2's output slots: the cutoff t is now the k-th smallest
-   * distance (or m when fewer than k are valid); below t every candidate is placed, at t only
-   * {@code selected - below} of them, the first in position order.
-   */
-  private static void finishPass1(int[] st, int base, int selected) {
+  private static void reset(int[] st, int base, int m, int cut) {
+    st[base + CUT] = cut;
+    st[base + BELOW] = 0;
+    st[base + SIZE] = 0;
+    Arrays.fill(st, base + BUCKETS, base + BUCKETS + m + 2, 0);
+  }
+
+  private static void scan(long[] q, int qAt, int words, long[] sigs, int sOff, boolean blocked, int from, int to,
+                           int k, int m, int cap, int[] st, int base) {
     int cut = st[base + CUT];
-    int slot = 0;
-    for (int d = 0; d < cut; d++) {
-      int c = st[base + BUCKETS + d];
-      st[base + BUCKETS + d] = slot;
-      slot += c;
+    if (cut == 0) {
+      return; // k candidates at distance 0: nothing can be admitted any more
     }
-    st[base + BUCKETS + cut] = slot; // slot == the count below the cutoff
-    st[base + TAKE] = selected - slot;
-    st[base + COUNT] = selected;
-  }
-
-  /**
-   * Pass-1 admission of one candidate at distance d: counted only if strictly below the cutoff
-   * (candidates at the cutoff are never needed to decide it). While k counted candidates lie
-   * strictly below the cutoff, nothing at or above it can be selected, so the cutoff drops and the
-   * bucket it leaves stops counting. Returns the new cutoff.
-   */
-  private static int admit(int d, int cut, int k, int[] st, int base) {
-    if (d >= cut) {
-      return cut;
-    }
-    st[base + BUCKETS + d]++;
-    int below = st[base + COUNT] + 1;
-    while (below >= k) {
-      cut--;
-      below -= st[base + BUCKETS + cut];
-    }
-    st[base + COUNT] = below;
-    return cut;
-  }
-
-  /** Pass-2 placement of the candidate at {@code pos} with distance {@code d}, if selected. */
-  private static void place(int d, int pos, int[] st, int base, int[] idx, int iOff, int[] dist, int dOff) {
-    int cut = st[base + CUT];
-    if (d > cut || st[base + COUNT] == 0) {
-      return;
-    }
-    if (d == cut) {
-      if (st[base + TAKE] == 0) {
-        return;
-      }
-      st[base + TAKE]--;
-    }
-    int slot = st[base + BUCKETS + d]++;
-    idx[iOff + slot] = pos;
-    if (dist != null) {
-      dist[dOff + slot] = d;
-    }
-    st[base + COUNT]--;
-  }
-
-  private static void pass1(long[] q, int qAt, int words, long[] sigs, int sOff, boolean blocked, int from, int to,
-                            int k, int[] st, int base) {
-    int cut = st[base + CUT];
-    if (blocked && BLOCK_FITS) {
-      cut = pass1Blocked(q, qAt, words, sigs, sOff, from, to, k, cut, st, base);
-    } else if (blocked) {
+    if (words == 1) { // the blocked layout of one-word signatures is the row-major one
+      cut = scan64(q[qAt], sigs, sOff, from, to, k, m, cap, cut, st, base);
+    } else if (!blocked) {
+      cut = scanRows(q, qAt, words, sigs, sOff, from, to, k, m, cap, cut, st, base);
+    } else if (!BLOCK_FITS) {
       for (int l = from; l < to; l++) {
-        cut = admit(blockedDistance(q, qAt, words, sigs, SignatureLayout.at(sOff, l, 0, words)), cut, k, st, base);
+        cut = admit(blockedDistance(q, qAt, words, sigs, SignatureLayout.at(sOff, l, 0, words)), l, cut, k, m, cap,
+            st, base);
       }
-    } else if (words == 1) {
-      cut = pass1Row64(q[qAt], sigs, sOff, from, to, k, cut, st, base);
     } else {
-      for (int l = from; l < to; l++) {
-        int d = rowDistance(q, qAt, words, sigs, sOff + l * words);
-        if (d < cut) {
-          cut = admit(d, cut, k, st, base);
-        }
-      }
+      cut = scanBlocked(q, qAt, words, sigs, sOff, from, to, k, m, cap, cut, st, base);
     }
     st[base + CUT] = cut;
   }
 
-  private static int pass1Row64(long q, long[] sigs, int sOff, int from, int to, int k, int cut, int[] st, int base) {
-    LongVector qv = LongVector.broadcast(LONG, q);
-    int i = from;
-    for (; i + LONG_LANES <= to; i += LONG_LANES) {
-      VectorMask<Long> hit = LongVector.fromArray(LONG, sigs, sOff + i).lanewise(VectorOperators.XOR, qv)
-          .lanewise(VectorOperators.BIT_COUNT).compare(VectorOperators.LT, cut);
-      if (hit.anyTrue()) {
-        cut = admit64(hit.toLong(), q, sigs, sOff + i, k, cut, st, base);
-      }
-    }
-    for (; i < to; i++) {
-      cut = admit(Long.bitCount(q ^ sigs[sOff + i]), cut, k, st, base);
-    }
-    return cut;
-  }
-
-  private static int admit64(long lanes, long q, long[] sigs, int at, int k, int cut, int[] st, int base) {
-    for (; lanes != 0; lanes &= lanes - 1) {
-      cut = admit(Long.bitCount(q ^ sigs[at + Long.numberOfTrailingZeros(lanes)]), cut, k, st, base);
-    }
-    return cut;
-  }
-
-  private static int pass1Blocked(long[] q, int qAt, int words, long[] blocked, int bOff, int from, int to, int k,
-                                  int cut, int[] st, int base) {
-    for (int pos = from; pos < to; pos += BLOCK) {
-      int at = bOff + pos * words;
-      for (int h = 0; h < BLOCK; h += LONG_LANES) {
-        VectorMask<Long> hit = blockDistances(q, qAt, words, blocked, at + h).compare(VectorOperators.LT, cut);
-        if (pos + BLOCK > to) {
-          hit = hit.and(LONG.indexInRange(pos + h, to));
-        }
-        if (hit.anyTrue()) {
-          cut = admitBlocked(hit.toLong(), q, qAt, words, blocked, at + h, k, cut, st, base);
+  /** Row-major signatures of 2 or more words: scalar popcounts, the query words held in registers for 2 and 4. */
+  private static int scanRows(long[] q, int qAt, int words, long[] sigs, int sOff, int from, int to, int k, int m,
+                              int cap, int cut, int[] st, int base) {
+    if (words == 2) {
+      long q0 = q[qAt];
+      long q1 = q[qAt + 1];
+      for (int l = from; l < to; l++) {
+        int at = sOff + 2 * l;
+        int d = Long.bitCount(q0 ^ sigs[at]) + Long.bitCount(q1 ^ sigs[at + 1]);
+        if (d < cut) {
+          cut = admit(d, l, cut, k, m, cap, st, base);
         }
       }
-    }
-    return cut;
-  }
-
-  private static int admitBlocked(long lanes, long[] q, int qAt, int words, long[] blocked, int at, int k, int cut,
-                                  int[] st, int base) {
-    for (; lanes != 0; lanes &= lanes - 1) {
-      int d = blockedDistance(q, qAt, words, blocked, at + Long.numberOfTrailingZeros(lanes));
-      cut = admit(d, cut, k, st, base);
-    }
-    return cut;
-  }
-
-  private static void pass2(long[] q, int qAt, int words, long[] sigs, int sOff, boolean blocked, int from, int to,
-                            int[] st, int base, int[] idx, int iOff, int[] dist, int dOff) {
-    if (blocked && BLOCK_FITS) {
-      pass2Blocked(q, qAt, words, sigs, sOff, from, to, st, base, idx, iOff, dist, dOff);
-    } else if (blocked) {
-      for (int l = from; l < to && st[base + COUNT] > 0; l++) {
-        place(blockedDistance(q, qAt, words, sigs, SignatureLayout.at(sOff, l, 0, words)), l, st, base,
-            idx, iOff, dist, dOff);
+    } else if (words == 4) {
+      long q0 = q[qAt];
+      long q1 = q[qAt + 1];
+      long q2 = q[qAt + 2];
+      long q3 = q[qAt + 3];
+      for (int l = from; l < to; l++) {
+        int at = sOff + 4 * l;
+        int d = Long.bitCount(q0 ^ sigs[at]) + Long.bitCount(q1 ^ sigs[at + 1])
+            + Long.bitCount(q2 ^ sigs[at + 2]) + Long.bitCount(q3 ^ sigs[at + 3]);
+        if (d < cut) {
+          cut = admit(d, l, cut, k, m, cap, st, base);
+        }
       }
-    } else if (words == 1) {
-      pass2Row64(q[qAt], sigs, sOff, from, to, st, base, idx, iOff, dist, dOff);
     } else {
-      int cut = st[base + CUT];
-      for (int l = from; l < to && st[base + COUNT] > 0; l++) {
+      for (int l = from; l < to; l++) {
         int d = rowDistance(q, qAt, words, sigs, sOff + l * words);
-        if (d <= cut) {
-          place(d, l, st, base, idx, iOff, dist, dOff);
+        if (d < cut) {
+          cut = admit(d, l, cut, k, m, cap, st, base);
         }
       }
     }
+    return cut;
   }
 
-  private static void pass2Row64(long q, long[] sigs, int sOff, int from, int to, int[] st, int base,
-                                 int[] idx, int iOff, int[] dist, int dOff) {
-    LongVector qv = LongVector.broadcast(LONG, q);
-    int cut = st[base + CUT];
+  /**
+   * A query that starts with no cutoff (the first group) admits often below position 32k, so
+   * there candidates are admitted as each group is computed; past it, or with a cutoff carried over
+   * from the previous group, hits are rare and the scans look for the next hit in a loop without
+   * calls, which C2 keeps entirely in registers.
+   */
+  private static int denseEnd(int k, int m, int cut, int from, int to) {
+    if (cut <= m) {
+      return from;
+    }
+    long end = 32L * k / (4 * BLOCK) * (4 * BLOCK);
+    return (int) Math.max(from, Math.min(to, end));
+  }
+
+  /** One-word signatures, 4 vectors per step; the step's minimum distance decides whether to look closer. */
+  private static int scan64(long q, long[] sigs, int sOff, int from, int to, int k, int m, int cap, int cut,
+                            int[] st, int base) {
+    int step = 4 * LONG_LANES;
+    int end = from + (to - from) / step * step;
+    int dense = Math.min(end, denseEnd(k, m, cut, from, to));
     int i = from;
-    for (; i + LONG_LANES <= to; i += LONG_LANES) {
-      VectorMask<Long> hit = LongVector.fromArray(LONG, sigs, sOff + i).lanewise(VectorOperators.XOR, qv)
-          .lanewise(VectorOperators.BIT_COUNT).compare(VectorOperators.LE, cut);
+    for (; i < dense; i += step) {
+      cut = admitGroup64(q, sigs, sOff, i, k, m, cap, cut, st, base);
+    }
+    while ((i = nextHit64(q, sigs, sOff, i, end, cut)) < end) {
+      cut = admitGroup64(q, sigs, sOff, i, k, m, cap, cut, st, base);
+      i += step;
+    }
+    for (i = end; i < to; i++) {
+      cut = admit(Long.bitCount(q ^ sigs[sOff + i]), i, cut, k, m, cap, st, base);
+    }
+    return cut;
+  }
+
+  /** The first i in [from, end), in steps of 4 vectors, whose candidates hold a distance below cut; else end. */
+  private static int nextHit64(long q, long[] sigs, int sOff, int from, int end, int cut) {
+    LongVector qv = LongVector.broadcast(LONG, q);
+    LongVector cv = LongVector.broadcast(LONG, cut);
+    for (int i = from; i < end; i += 4 * LONG_LANES) {
+      int at = sOff + i;
+      LongVector c = pc(sigs, at, qv).min(pc(sigs, at + LONG_LANES, qv))
+          .min(pc(sigs, at + 2 * LONG_LANES, qv).min(pc(sigs, at + 3 * LONG_LANES, qv)));
+      if (c.compare(VectorOperators.LT, cv).anyTrue()) {
+        return i;
+      }
+    }
+    return end;
+  }
+
+  /** Admits the candidates of the 4 vectors at position i that lie below the cutoff. */
+  private static int admitGroup64(long q, long[] sigs, int sOff, int i, int k, int m, int cap, int cut,
+                                  int[] st, int base) {
+    LongVector qv = LongVector.broadcast(LONG, q);
+    LongVector c0 = pc(sigs, sOff + i, qv);
+    LongVector c1 = pc(sigs, sOff + i + LONG_LANES, qv);
+    LongVector c2 = pc(sigs, sOff + i + 2 * LONG_LANES, qv);
+    LongVector c3 = pc(sigs, sOff + i + 3 * LONG_LANES, qv);
+    if (c0.min(c1).min(c2.min(c3)).compare(VectorOperators.LT, cut).anyTrue()) {
+      // each mask is taken after the previous admissions: a lower cutoff only drops lanes
+      cut = admit64(c0.compare(VectorOperators.LT, cut).toLong(), q, sigs, sOff, i, k, m, cap, cut, st, base);
+      cut = admit64(c1.compare(VectorOperators.LT, cut).toLong(), q, sigs, sOff, i + LONG_LANES, k, m, cap, cut,
+          st, base);
+      cut = admit64(c2.compare(VectorOperators.LT, cut).toLong(), q, sigs, sOff, i + 2 * LONG_LANES, k, m, cap, cut,
+          st, base);
+      cut = admit64(c3.compare(VectorOperators.LT, cut).toLong(), q, sigs, sOff, i + 3 * LONG_LANES, k, m, cap, cut,
+          st, base);
+    }
+    return cut;
+  }
+
+  private static int admit64(long lanes, long q, long[] sigs, int sOff, int pos, int k, int m, int cap, int cut,
+                             int[] st, int base) {
+    for (; lanes != 0; lanes &= lanes - 1) {
+      int l = pos + Long.numberOfTrailingZeros(lanes);
+      cut = admit(Long.bitCount(q ^ sigs[sOff + l]), l, cut, k, m, cap, st, base);
+    }
+    return cut;
+  }
+
+  /** Blocked signatures of 2 or more words: blocks of 8 candidates, a vector per (block part, word). */
+  private static int scanBlocked(long[] q, int qAt, int words, long[] bl, int bOff, int from, int to, int k, int m,
+                                 int cap, int cut, int[] st, int base) {
+    int dense = denseEnd(k, m, cut, from, to);
+    int pos = from;
+    for (; pos < dense; pos += BLOCK) {
+      cut = admitBlock(q, qAt, words, bl, bOff, pos, to, k, m, cap, cut, st, base);
+    }
+    while (pos < to) {
+      pos = switch (words) {
+        case 2 -> nextHitBlocked2(q, qAt, bl, bOff, pos, to, cut);
+        case 4 -> nextHitBlocked4(q, qAt, bl, bOff, pos, to, cut);
+        default -> nextHitBlockedN(q, qAt, words, bl, bOff, pos, to, cut);
+      };
+      if (pos < to) {
+        cut = admitBlock(q, qAt, words, bl, bOff, pos, to, k, m, cap, cut, st, base);
+        pos += BLOCK;
+      }
+    }
+    return cut;
+  }
+
+  /** Admits the candidates of the block at {@code pos} that lie below the cutoff. */
+  private static int admitBlock(long[] q, int qAt, int words, long[] bl, int bOff, int pos, int to, int k, int m,
+                                int cap, int cut, int[] st, int base) {
+    int at = bOff + pos * words;
+    for (int h = 0; h < BLOCK; h += LONG_LANES) {
+      VectorMask<Long> hit = blockDistances(q, qAt, words, bl, at + h).compare(VectorOperators.LT, cut);
       if (hit.anyTrue()) {
-        for (long lanes = hit.toLong(); lanes != 0; lanes &= lanes - 1) {
-          int l = i + Long.numberOfTrailingZeros(lanes);
-          place(Long.bitCount(q ^ sigs[sOff + l]), l, st, base, idx, iOff, dist, dOff);
-        }
-        if (st[base + COUNT] == 0) {
-          return;
+        cut = admitBlocked(hit.toLong(), q, qAt, words, bl, at + h, pos + h, to, k, m, cap, cut, st, base);
+      }
+    }
+    return cut;
+  }
+
+  /** The first block position in [pos, to) holding a distance below cut (padding lanes included); else to. */
+  private static int nextHitBlocked2(long[] q, int qAt, long[] bl, int bOff, int pos, int to, int cut) {
+    LongVector q0 = LongVector.broadcast(LONG, q[qAt]);
+    LongVector q1 = LongVector.broadcast(LONG, q[qAt + 1]);
+    LongVector cv = LongVector.broadcast(LONG, cut);
+    for (; pos < to; pos += BLOCK) {
+      int at = bOff + pos * 2;
+      for (int h = 0; h < BLOCK; h += LONG_LANES) {
+        if (blockDistances2(bl, at + h, q0, q1).compare(VectorOperators.LT, cv).anyTrue()) {
+          return pos;
         }
       }
     }
-    for (; i < to; i++) {
-      place(Long.bitCount(q ^ sigs[sOff + i]), i, st, base, idx, iOff, dist, dOff);
-    }
+    return to;
   }
 
-  private static void pass2Blocked(long[] q, int qAt, int words, long[] blocked, int bOff, int from, int to,
-                                   int[] st, int base, int[] idx, int iOff, int[] dist, int dOff) {
-    int cut = st[base + CUT];
-    for (int pos = from; pos < to; pos += BLOCK) {
+  private static int nextHitBlocked4(long[] q, int qAt, long[] bl, int bOff, int pos, int to, int cut) {
+    LongVector q0 = LongVector.broadcast(LONG, q[qAt]);
+    LongVector q1 = LongVector.broadcast(LONG, q[qAt + 1]);
+    LongVector q2 = LongVector.broadcast(LONG, q[qAt + 2]);
+    LongVector q3 = LongVector.broadcast(LONG, q[qAt + 3]);
+    LongVector cv = LongVector.broadcast(LONG, cut);
+    for (; pos < to; pos += BLOCK) {
+      int at = bOff + pos * 4;
+      for (int h = 0; h < BLOCK; h += LONG_LANES) {
+        if (blockDistances4(bl, at + h, q0, q1, q2, q3).compare(VectorOperators.LT, cv).anyTrue()) {
+          return pos;
+        }
+      }
+    }
+    return to;
+  }
+
+  private static int nextHitBlockedN(long[] q, int qAt, int words, long[] bl, int bOff, int pos, int to, int cut) {
+    for (; pos < to; pos += BLOCK) {
       int at = bOff + pos * words;
       for (int h = 0; h < BLOCK; h += LONG_LANES) {
-        VectorMask<Long> hit = blockDistances(q, qAt, words, blocked, at + h).compare(VectorOperators.LE, cut);
-        if (pos + BLOCK > to) {
-          hit = hit.and(LONG.indexInRange(pos + h, to));
-        }
-        if (hit.anyTrue()) {
-          for (long lanes = hit.toLong(); lanes != 0; lanes &= lanes - 1) {
-            int j = Long.numberOfTrailingZeros(lanes);
-            place(blockedDistance(q, qAt, words, blocked, at + h + j), pos + h + j, st, base, idx, iOff, dist, dOff);
-          }
-          if (st[base + COUNT] == 0) {
-            return;
-          }
+        if (blockDistances(q, qAt, words, bl, at + h).compare(VectorOperators.LT, cut).anyTrue()) {
+          return pos;
         }
       }
+    }
+    return to;
+  }
+
+  /**
+   * Admits the hit lanes of the vector whose candidates start at position {@code pos} (word 0 at
+   * {@code blocked[at]}); lanes at or past {@code to} (the last block's padding, or positions past
+   * valid) are dropped here, off the hot path.
+   */
+  private static int admitBlocked(long lanes, long[] q, int qAt, int words, long[] blocked, int at, int pos, int to,
+                                  int k, int m, int cap, int cut, int[] st, int base) {
+    int left = to - pos;
+    if (left < LONG_LANES) {
+      lanes &= left <= 0 ? 0L : (1L << left) - 1;
+    }
+    for (; lanes != 0; lanes &= lanes - 1) {
+      int j = Long.numberOfTrailingZeros(lanes);
+      cut = admit(blockedDistance(q, qAt, words, blocked, at + j), pos + j, cut, k, m, cap, st, base);
+    }
+    return cut;
+  }
+
+  /**
+   * Admission of the candidate at {@code pos} with distance d: only if strictly below the cutoff
+   * (candidates at the cutoff are never needed: the earliest ones there were admitted before it
+   * dropped to them). It is counted and appended to the list; while k counted candidates lie
+   * strictly below the cutoff, nothing at or above it can be selected, so the cutoff drops and
+   * the bucket it leaves stops counting. Returns the new cutoff.
+   */
+  private static int admit(int d, int pos, int cut, int k, int m, int cap, int[] st, int base) {
+    if (d >= cut) {
+      return cut;
+    }
+    int buckets = base + BUCKETS;
+    int positions = buckets + m + 2;
+    int size = st[base + SIZE];
+    if (size == cap) {
+      size = compact(st, positions, cap, size, cut);
+    }
+    st[positions + size] = pos;
+    st[positions + cap + size] = d;
+    st[base + SIZE] = size + 1;
+    st[buckets + d]++;
+    int below = st[base + BELOW] + 1;
+    while (below >= k) {
+      cut--;
+      below -= st[buckets + cut];
+    }
+    st[base + BELOW] = below;
+    return cut;
+  }
+
+  /** Drops the list entries above the cutoff, keeping the others in position order; returns the new size. */
+  private static int compact(int[] st, int positions, int cap, int size, int cut) {
+    int kept = 0;
+    for (int e = 0; e < size; e++) {
+      int d = st[positions + cap + e];
+      if (d <= cut) {
+        st[positions + kept] = st[positions + e];
+        st[positions + cap + kept] = d;
+        kept++;
+      }
+    }
+    return kept;
+  }
+
+  /**
+   * The query's k slots from its list: output offsets per distance below the cutoff t (an
+   * exclusive prefix sum of the exact counts), then a counting sort of the list in position order,
+   * taking at t only the first {@code selected - below} candidates. Slots past selected are
+   * padding (-1, m + 1).
+   */
+  private static void finish(int[] st, int base, int m, int cap, int selected, int k,
+                             int[] idx, int iOff, int[] dist, int dOff) {
+    int buckets = base + BUCKETS;
+    int positions = buckets + m + 2;
+    int cut = st[base + CUT];
+    int slot = 0;
+    for (int d = 0; d < cut; d++) {
+      int c = st[buckets + d];
+      st[buckets + d] = slot;
+      slot += c;
+    }
+    st[buckets + cut] = slot; // slot == the count below the cutoff
+    int takeAtCut = selected - slot;
+    int size = st[base + SIZE];
+    for (int e = 0; e < size; e++) {
+      int d = st[positions + cap + e];
+      if (d < cut || (d == cut && takeAtCut > 0)) {
+        if (d == cut) {
+          takeAtCut--;
+        }
+        int s = st[buckets + d]++;
+        idx[iOff + s] = st[positions + e];
+        if (dist != null) {
+          dist[dOff + s] = d;
+        }
+      }
+    }
+    Arrays.fill(idx, iOff + selected, iOff + k, -1);
+    if (dist != null) {
+      Arrays.fill(dist, dOff + selected, dOff + k, m + 1);
     }
   }
 }
