@@ -43,8 +43,8 @@ import org.openjdk.jmh.annotations.State;
  * </ul>
  * The data is the golden generator's long synthetic user ({@link LongHistory}, seed 2024, 20 000
  * items, 500 categories; user 0 with L actions and B candidates); the weights are the golden SIM/ETA
- * weights with the long catalogue's embedding tables (read from {@code -Dseqrec.golden}, default
- * {@code reference-models/src/test/resources/golden/models}: run from the repository root). Per-user
+ * weights with the long catalogue's embedding tables (the golden files are packed into the benchmark
+ * jar). Per-user
  * state (index, signatures, K/V) is built in the setup, as a server keeps it between requests.
  */
 @State(Scope.Thread)
@@ -84,13 +84,13 @@ public class LongHistoryBenchmark {
 
   @Setup
   public void setup() throws IOException {
-    Path golden = Path.of(System.getProperty("seqrec.golden", "reference-models/src/test/resources/golden/models"));
+
     Path dir = Files.createTempDirectory("seqrec-longhist");
     Path simW = dir.resolve("sim.safetensors");
     Path etaW = dir.resolve("eta.safetensors");
-    LongHistory.writeWeights(golden.resolve("sim/weights.safetensors"), simW, LongHistory.EMB_SEED,
+    LongHistory.writeWeights(BenchData.resource("golden/models/sim/weights.safetensors"), simW, LongHistory.EMB_SEED,
         LongHistory.N_ITEMS, LongHistory.N_CATES, l, Map.of());
-    LongHistory.writeWeights(golden.resolve("eta/weights.safetensors"), etaW, LongHistory.EMB_SEED,
+    LongHistory.writeWeights(BenchData.resource("golden/models/eta/weights.safetensors"), etaW, LongHistory.EMB_SEED,
         LongHistory.N_ITEMS, LongHistory.N_CATES, l, Map.of());
     simHard = (Sim) Models.load("sim", simW, Map.of("gsu", "hard"));
     simSoft = (Sim) Models.load("sim", simW, Map.of("gsu", "soft"));

@@ -8,14 +8,9 @@ import io.github.seqrec.models.Candidates;
 import io.github.seqrec.models.Models;
 import io.github.seqrec.models.SequentialModel;
 import io.github.seqrec.models.UserHistory;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.LongBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -94,7 +89,7 @@ public class PeerBenchmark {
       cCates[i] = 1 + (cItems[i] * 7) % N_CATES;
     }
     history = UserHistory.of(items, L).categoryIds(cates).build();
-    seqrec = Models.load(model, resource("golden/models/" + model + "/weights.safetensors", ".safetensors"), Map.of());
+    seqrec = Models.load(model, BenchData.resource("golden/models/" + model + "/weights.safetensors"), Map.of());
     halves = threads == 1
         ? new Candidates[] {Candidates.of(cItems, cCates)}
         : new Candidates[] {
@@ -113,7 +108,7 @@ public class PeerBenchmark {
     options.setIntraOpNumThreads(threads);
     options.setInterOpNumThreads(1);
     options.addConfigEntry("session.intra_op.allow_spinning", "0");
-    session = env.createSession(resource("onnx/" + model + ".onnx", ".onnx").toString(), options);
+    session = env.createSession(BenchData.resource("onnx/" + model + ".onnx").toString(), options);
     histItems = toLongs(items);
     histCates = toLongs(cates);
     candItems = toLongs(cItems);
@@ -198,17 +193,5 @@ public class PeerBenchmark {
       out[i] = values[i];
     }
     return out;
-  }
-
-  private static Path resource(String name, String suffix) throws IOException {
-    try (InputStream in = PeerBenchmark.class.getClassLoader().getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IOException("resource " + name + " missing from the benchmark jar");
-      }
-      Path file = Files.createTempFile("seqrec-peer-", suffix);
-      file.toFile().deleteOnExit();
-      Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-      return file;
-    }
   }
 }

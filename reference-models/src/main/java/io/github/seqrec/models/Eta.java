@@ -371,7 +371,7 @@ public final class Eta implements SequentialModel {
       sel = new int[c * m.topK];
       gather = new int[c * m.topK];
       counts = new int[c];
-      hamScratch = new int[Hamming.topKScratchSize(c, m.paddedBits)];
+      hamScratch = new int[Hamming.topKScratchSize(c, m.maxLen, m.paddedBits, m.topK)];
       cands = c;
     }
 

@@ -177,7 +177,7 @@ class EtaTest {
     Candidates c = randomCandidates(22, 100);
     SequentialModel.Workspace ws = model.newWorkspace();
     float[] out = new float[c.count()];
-    TwoStageTestSupport.assertNoAllocation("score(history)", allocatedBytes(() -> model.score(h, c, ws, out, 0), 100, 10));
+    TwoStageTestSupport.assertNoAllocation("score(history)", allocatedBytes(() -> model.score(h, c, ws, out, 0), 3000, 10));
     EtaSignatureCache cache = model.newSignatureCache();
     cache.appendAll(h);
     TwoStageTestSupport.assertNoAllocation("score(cache)", allocatedBytes(() -> model.score(cache, c, ws, out, 0), 30, 10));

@@ -200,16 +200,9 @@ final class TwoStageTestSupport {
     throw new AssertionError("the reference path never gave the same bits twice in a row");
   }
 
-  /** Allocation per scoring call: 0 is required on the scalar backend. */
+  /** Allocation per scoring call: 0 on either backend. */
   static void assertNoAllocation(String what, long bytes) {
-    if (io.github.seqrec.kernels.Backends.name().startsWith("scalar")) {
-      assertEquals(0, bytes, what + " allocated on the scalar backend");
-    } else {
-      // The vector Dense GEMM boxes FloatVector/VectorMask at its tile call sites when C2 does not
-      // inline them (JFR: VectorDense.gemm -> tile4x1 mask argument, store3): a kernel issue, reported.
-      org.junit.jupiter.api.Assumptions.assumeTrue(bytes == 0,
-          what + ": " + bytes + " bytes allocated on the vector backend, inside the vector GEMM kernel (reported)");
-    }
+    assertEquals(0, bytes, what + " allocated on the " + io.github.seqrec.kernels.Backends.name() + " backend");
   }
 
   static void assertSameBits(float[] expected, float[] actual) {
