@@ -23,8 +23,9 @@ import io.github.seqrec.kernels.internal.SignatureLayout;
  * buckets (FAISS's {@code HCounterState} idea): no heap, no sort, O(1) per candidate.
  *
  * <p>Stateless and thread-safe; nothing allocates except {@link #block}. Scratch comes from the
- * caller ({@link #topKScratchSize}). Bad arguments raise {@link IllegalArgumentException} naming
- * the argument with the expected and actual value.
+ * caller: {@link #topKScratchSize(int, int)} ints at least, {@link #topKScratchSize(int, int, int, int)}
+ * for the one-pass search. Bad arguments raise {@link IllegalArgumentException} naming the
+ * argument with the expected and actual value.
  */
 public final class Hamming {
   private static final HashingKernels KERNELS = KernelProvider.get().hashing();
@@ -113,17 +114,35 @@ public final class Hamming {
   // ---------------------------------------------------------------- top-k
 
   /**
-   * Ints of scratch {@code topK} needs for {@code queries} queries of m bits against
-   * {@code count} signatures with this k (0 for no query): per query in a group of up to 16, m + 5
-   * ints of counters plus room for {@code 2 min(count, 3k)}; about 2.2 KB per query for m = 256,
-   * k = 50.
+   * Ints of scratch {@code topK} needs for {@code queries} queries of m bits, whatever the count
+   * and k: m + 5 per query, for up to 16 queries (0 for no query). With this much the vector
+   * backend makes two passes over the candidates; {@link #topKScratchSize(int, int, int, int)}
+   * lets it make one.
+   */
+  public static int topKScratchSize(int queries, int m) {
+    Checks.nonNegative("queries", queries);
+    SimHash.checkBits(m);
+    long size = HashingKernels.topKMinimalScratch(queries, m);
+    if (size > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("top-k scratch for queries = " + queries + ", m = " + m + " needs " + size
+          + " ints, more than an array holds");
+    }
+    return (int) size;
+  }
+
+  /**
+   * Ints of scratch that let {@code topK} search {@code count} signatures of m bits for k in one
+   * pass: per query (up to 16) m + 5 ints plus room for {@code 2 min(count, 3k)} admitted
+   * candidates (about 2.2 KB per query for m = 256, k = 50). The results are the same with the
+   * smaller {@link #topKScratchSize(int, int)}; the one-pass search reads the history once
+   * instead of twice.
    */
   public static int topKScratchSize(int queries, int count, int m, int k) {
     Checks.nonNegative("queries", queries);
     Checks.nonNegative("count", count);
     SimHash.checkBits(m);
     Checks.positive("k", k);
-    long size = Math.min(queries, HashingKernels.QUERY_GROUP) * HashingKernels.topKStateInts(count, m, k);
+    long size = HashingKernels.topKOnePassScratch(queries, count, m, k);
     if (size > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("top-k scratch for queries = " + queries + ", count = " + count + ", m = " + m
           + ", k = " + k + " needs " + size + " ints, more than an array holds");
@@ -140,8 +159,10 @@ public final class Hamming {
    * past {@code min(k, valid)} (see the class comment). {@code distances} may be null.
    * {@code k >= valid} is allowed.
    *
-   * @param scratch {@link #topKScratchSize}{@code (b, count, m, k)} ints from {@code scratchOff}; must not
-   *     overlap the outputs
+   * @param scratch at least {@link #topKScratchSize(int, int)}{@code (b, m)} ints from
+   *     {@code scratchOff}, not overlapping the outputs; when the array holds
+   *     {@link #topKScratchSize(int, int, int, int)}{@code (b, count, m, k)} ints from there (not
+   *     overlapping the outputs), they are all used and the search makes one pass instead of two
    * @return {@code min(k, valid)}, the number of selected candidates per query
    */
   public static int topK(long[] queries, int queriesOff, int b, long[] signatures, int sigOff, int count, int valid,
@@ -150,10 +171,10 @@ public final class Hamming {
     SimHash.checkBits(m);
     Checks.nonNegative("count", count);
     Checks.region("signatures", signatures, sigOff, (long) count * (m / 64));
-    checkTopK(queries, queriesOff, b, count, valid, m, k, indices, indicesOff, distances, distancesOff,
-        scratch, scratchOff);
+    int scratchLength = checkTopK(queries, queriesOff, b, count, valid, m, k, indices, indicesOff, distances,
+        distancesOff, scratch, scratchOff);
     KERNELS.topK(queries, queriesOff, b, signatures, sigOff, count, valid, m, k, indices, indicesOff,
-        distances, distancesOff, scratch, scratchOff);
+        distances, distancesOff, scratch, scratchOff, scratchLength);
     return Math.min(k, valid);
   }
 
@@ -165,10 +186,10 @@ public final class Hamming {
                          int[] indices, int indicesOff, int[] distances, int distancesOff,
                          int[] scratch, int scratchOff) {
     Checks.notNull("block", block);
-    checkTopK(queries, queriesOff, b, block.count(), valid, block.bits(), k, indices, indicesOff,
-        distances, distancesOff, scratch, scratchOff);
+    int scratchLength = checkTopK(queries, queriesOff, b, block.count(), valid, block.bits(), k, indices,
+        indicesOff, distances, distancesOff, scratch, scratchOff);
     KERNELS.topKBlocked(queries, queriesOff, b, block.blocked(), 0, block.count(), valid, block.bits(), k,
-        indices, indicesOff, distances, distancesOff, scratch, scratchOff);
+        indices, indicesOff, distances, distancesOff, scratch, scratchOff, scratchLength);
     return Math.min(k, valid);
   }
 
@@ -183,16 +204,17 @@ public final class Hamming {
     SimHash.checkBits(m);
     Checks.nonNegative("count", count);
     Checks.region("blocked", blocked, blockedOff, SignatureLayout.blockedLength(count, m / 64));
-    checkTopK(queries, queriesOff, b, count, valid, m, k, indices, indicesOff, distances, distancesOff,
-        scratch, scratchOff);
+    int scratchLength = checkTopK(queries, queriesOff, b, count, valid, m, k, indices, indicesOff, distances,
+        distancesOff, scratch, scratchOff);
     KERNELS.topKBlocked(queries, queriesOff, b, blocked, blockedOff, count, valid, m, k, indices, indicesOff,
-        distances, distancesOff, scratch, scratchOff);
+        distances, distancesOff, scratch, scratchOff, scratchLength);
     return Math.min(k, valid);
   }
 
-  private static void checkTopK(long[] queries, int queriesOff, int b, int count, int valid, int m, int k,
-                                int[] indices, int indicesOff, int[] distances, int distancesOff,
-                                int[] scratch, int scratchOff) {
+  /** Validates a top-k call; returns how many ints of scratch from its offset the kernel may use. */
+  private static int checkTopK(long[] queries, int queriesOff, int b, int count, int valid, int m, int k,
+                               int[] indices, int indicesOff, int[] distances, int distancesOff,
+                               int[] scratch, int scratchOff) {
     Checks.nonNegative("b", b);
     Checks.inRange("valid", valid, 0, count);
     Checks.positive("k", k);
@@ -205,13 +227,22 @@ public final class Hamming {
         SimHash.checkDisjoint("distances", distancesOff, slots, "indices", indicesOff, slots);
       }
     }
-    int scratchSize = topKScratchSize(b, count, m, k);
-    Checks.region("scratch", scratch, scratchOff, scratchSize);
+    int minimal = topKScratchSize(b, m);
+    Checks.region("scratch", scratch, scratchOff, minimal);
     if (scratch == indices) {
-      SimHash.checkDisjoint("scratch", scratchOff, scratchSize, "indices", indicesOff, slots);
+      SimHash.checkDisjoint("scratch", scratchOff, minimal, "indices", indicesOff, slots);
     }
     if (scratch == distances) {
-      SimHash.checkDisjoint("scratch", scratchOff, scratchSize, "distances", distancesOff, slots);
+      SimHash.checkDisjoint("scratch", scratchOff, minimal, "distances", distancesOff, slots);
     }
+    long onePass = HashingKernels.topKOnePassScratch(b, count, m, k);
+    boolean fits = onePass <= scratch.length - (long) scratchOff
+        && (scratch != indices || disjoint(scratchOff, onePass, indicesOff, slots))
+        && (scratch != distances || disjoint(scratchOff, onePass, distancesOff, slots));
+    return fits ? (int) onePass : minimal;
+  }
+
+  private static boolean disjoint(long off, long length, long otherOff, long otherLength) {
+    return length == 0 || otherLength == 0 || off + length <= otherOff || otherOff + otherLength <= off;
   }
 }

@@ -116,10 +116,16 @@ class HashingTest {
     assertThat(Hamming.topK(q, 0, 1, sigs, 0, 7, 4, 64, 5, idx, 0, dist, 0, scratch, 0)).isEqualTo(4);
     assertThat(idx).containsExactly(0, 1, 3, 2, -1);
     assertThat(dist).containsExactly(0, 1, 1, 2, 65);
-    // the same through a block, with distances not wanted
+    // the same through a block, with distances not wanted, and with the smallest scratch
     Arrays.fill(idx, 99);
     Hamming.topK(q, 0, 1, Hamming.block(sigs, 0, 7, 64), 4, 5, idx, 0, null, 0, scratch, 0);
     assertThat(idx).containsExactly(0, 1, 3, 2, -1);
+    Arrays.fill(idx, 99);
+    int[] small = new int[Hamming.topKScratchSize(1, 64)];
+    assertThat(small).hasSizeLessThan(scratch.length);
+    Hamming.topK(q, 0, 1, sigs, 0, 7, 4, 64, 5, idx, 0, dist, 0, small, 0);
+    assertThat(idx).containsExactly(0, 1, 3, 2, -1);
+    assertThat(dist).containsExactly(0, 1, 1, 2, 65);
   }
 
   @Test
@@ -406,28 +412,36 @@ class HashingTest {
     }
     long[] blocked = new long[5 + Hamming.blockedLength(count, m)];
     Hamming.toBlocked(sigs, sOff, count, m, blocked, 5);
-    int scratchSize = Hamming.topKScratchSize(b, count, m, k);
+    int onePass = Hamming.topKScratchSize(b, count, m, k);
+    int minimal = Hamming.topKScratchSize(b, m);
     for (HashingKernels kernels : new HashingKernels[] {scalar, vector}) {
       for (boolean useBlocked : new boolean[] {false, true}) {
-        int iOff = 2;
-        int dOff = 3;
-        int[] idx = new int[iOff + b * k + 1];
-        int[] dist = new int[dOff + b * k + 1];
-        Arrays.fill(idx, -9);
-        Arrays.fill(dist, -9);
-        int[] scratch = new int[1 + scratchSize];
-        Arrays.fill(scratch, 12345); // stale scratch must not matter
-        if (useBlocked) {
-          kernels.topKBlocked(queries, qOff, b, blocked, 5, count, valid, m, k, idx, iOff, dist, dOff, scratch, 1);
-        } else {
-          kernels.topK(queries, qOff, b, sigs, sOff, count, valid, m, k, idx, iOff, dist, dOff, scratch, 1);
+        // the minimal scratch: two passes; the larger one: one pass
+        for (int scratchSize : kernels == scalar ? new int[] {minimal} : new int[] {minimal, onePass}) {
+          int iOff = 2;
+          int dOff = 3;
+          int[] idx = new int[iOff + b * k + 1];
+          int[] dist = new int[dOff + b * k + 1];
+          Arrays.fill(idx, -9);
+          Arrays.fill(dist, -9);
+          int[] scratch = new int[1 + scratchSize];
+          Arrays.fill(scratch, 12345); // stale scratch must not matter
+          if (useBlocked) {
+            kernels.topKBlocked(queries, qOff, b, blocked, 5, count, valid, m, k, idx, iOff, dist, dOff, scratch, 1,
+                scratchSize);
+          } else {
+            kernels.topK(queries, qOff, b, sigs, sOff, count, valid, m, k, idx, iOff, dist, dOff, scratch, 1,
+                scratchSize);
+          }
+          String label = (kernels == scalar ? "scalar " : "vector ") + (useBlocked ? "blocked " : "rows ")
+              + (scratchSize == minimal ? "two-pass " : "one-pass ") + what;
+          assertThat(Arrays.copyOfRange(idx, iOff, iOff + b * k)).as("indices " + label).containsExactly(expectedIdx);
+          assertThat(Arrays.copyOfRange(dist, dOff, dOff + b * k)).as("distances " + label)
+              .containsExactly(expectedDist);
+          assertThat(idx[0]).isEqualTo(-9);
+          assertThat(idx[iOff + b * k]).isEqualTo(-9);
+          assertThat(dist[dOff + b * k]).isEqualTo(-9);
         }
-        String label = (kernels == scalar ? "scalar " : "vector ") + (useBlocked ? "blocked " : "rows ") + what;
-        assertThat(Arrays.copyOfRange(idx, iOff, iOff + b * k)).as("indices " + label).containsExactly(expectedIdx);
-        assertThat(Arrays.copyOfRange(dist, dOff, dOff + b * k)).as("distances " + label).containsExactly(expectedDist);
-        assertThat(idx[0]).isEqualTo(-9);
-        assertThat(idx[iOff + b * k]).isEqualTo(-9);
-        assertThat(dist[dOff + b * k]).isEqualTo(-9);
       }
     }
   }
@@ -520,10 +534,17 @@ class HashingTest {
     assertThatThrownBy(() -> Hamming.topK(q, 0, 2, sigs, 0, 20, 20, 128, 5, idx, 0, idx, 5, scratch, 0))
         .hasMessageContaining("distances [5, 15) must not overlap indices [0, 10)");
     assertThatThrownBy(() -> Hamming.topK(q, 0, 2, sigs, 0, 20, 20, 128, 5, idx, 0, null, 0, new int[10], 0))
-        .hasMessageContaining("scratch needs " + scratch.length + " elements");
+        .hasMessageContaining("scratch needs " + Hamming.topKScratchSize(2, 128) + " elements");
+    assertThat(Hamming.topKScratchSize(2, 128)).isEqualTo(2 * (128 + 5));
     int[] big = new int[400];
     assertThatThrownBy(() -> Hamming.topK(q, 0, 2, sigs, 0, 20, 20, 128, 5, big, 0, null, 0, big, 9))
-        .hasMessageContaining("scratch [9, ").hasMessageContaining("must not overlap indices [0, 10)");
+        .hasMessageContaining("scratch [9, 275) must not overlap indices [0, 10)");
+    // the one-pass room past the minimal scratch would reach the outputs: the minimal is used, no error
+    int[] sharedInts = new int[400];
+    int[] alone = new int[10];
+    Hamming.topK(q, 0, 2, sigs, 0, 20, 20, 128, 5, sharedInts, 280, null, 0, sharedInts, 0);
+    Hamming.topK(q, 0, 2, sigs, 0, 20, 20, 128, 5, alone, 0, null, 0, new int[400], 0);
+    assertThat(Arrays.copyOfRange(sharedInts, 280, 290)).containsExactly(alone);
     assertThatThrownBy(() -> Hamming.topK(q, 0, -1, sigs, 0, 20, 20, 128, 5, idx, 0, null, 0, scratch, 0))
         .hasMessageContaining("b must be >= 0, got -1");
     assertThatThrownBy(() -> Hamming.topK(q, 0, 2, sigs, 0, -2, 0, 128, 5, idx, 0, null, 0, scratch, 0))
@@ -549,6 +570,8 @@ class HashingTest {
         .hasMessageContaining("dst [8, 40) must not overlap signatures [0, 20)");
     assertThatThrownBy(() -> Hamming.blockedLength(-1, 64)).hasMessageContaining("count must be >= 0, got -1");
     assertThatThrownBy(() -> Hamming.topKScratchSize(1, 10, 65, 5)).hasMessageContaining("got 65");
+    assertThatThrownBy(() -> Hamming.topKScratchSize(1, 65)).hasMessageContaining("got 65");
+    assertThatThrownBy(() -> Hamming.topKScratchSize(-1, 64)).hasMessageContaining("queries must be >= 0, got -1");
     assertThatThrownBy(() -> Hamming.topKScratchSize(1, 10, 64, 0)).hasMessageContaining("k must be > 0, got 0");
   }
 }

@@ -19,19 +19,37 @@ public interface HashingKernels {
   int QUERY_GROUP = 16;
 
   /**
-   * Candidates a query's top-k state can hold between compactions: {@code min(count, 3k)}. Pass 1
-   * keeps fewer than 2k alive after a compaction (see {@code VectorHashing}), so 3k leaves room.
+   * ints of the smallest top-k state per query: a 3-int header and m + 2 distance buckets
+   * ([0, m + 1]). With only this much the vector backend makes two passes over the candidates.
+   */
+  static int topKMinimalStateInts(int m) {
+    return m + 5;
+  }
+
+  /** Smallest top-k scratch for b queries: {@code min(b, QUERY_GROUP) * topKMinimalStateInts(m)}. */
+  static long topKMinimalScratch(int b, int m) {
+    return (long) Math.min(b, QUERY_GROUP) * topKMinimalStateInts(m);
+  }
+
+  /**
+   * Candidates a query's one-pass top-k state can hold between compactions: {@code min(count, 3k)}.
+   * Fewer than 2k stay alive after a compaction (see {@code VectorHashing}), so 3k leaves room.
    */
   static long topKCapacity(int count, int k) {
     return Math.min(count, 3L * k);
   }
 
   /**
-   * ints of top-k state per query: a 3-int header, m + 2 distance buckets ([0, m + 1]), then the
-   * positions and distances of up to {@link #topKCapacity} admitted candidates.
+   * ints of one-pass top-k state per query: the minimal state, then the positions and distances of
+   * up to {@link #topKCapacity} admitted candidates.
    */
   static long topKStateInts(int count, int m, int k) {
-    return 3L + (m + 2L) + 2 * topKCapacity(count, k);
+    return topKMinimalStateInts(m) + 2 * topKCapacity(count, k);
+  }
+
+  /** One-pass top-k scratch for b queries: {@code min(b, QUERY_GROUP) * topKStateInts(count, m, k)}. */
+  static long topKOnePassScratch(int b, int count, int m, int k) {
+    return Math.min(b, QUERY_GROUP) * topKStateInts(count, m, k);
   }
 
   /**
@@ -59,14 +77,33 @@ public interface HashingKernels {
    * For each of {@code b} queries, the {@code k} candidates among positions {@code [0, valid)} with
    * the smallest Hamming distance, ties to the lower position, in that order: indices (and, when
    * {@code distances} is not null, distances) into the query's row of {@code k} slots; slots past
-   * {@code min(k, valid)} get index -1 and distance {@code m + 1}. {@code scratch} holds
-   * {@code min(b, QUERY_GROUP) * topKStateInts(count, m, k)} ints. Row-major signatures.
+   * {@code min(k, valid)} get index -1 and distance {@code m + 1}. Row-major signatures.
+   * {@code scratch} holds {@code scratchLength} ints from {@code scratchOff}, at least
+   * {@link #topKMinimalScratch}; with {@link #topKOnePassScratch} or more the vector backend
+   * makes one pass over the candidates instead of two.
    */
   void topK(long[] queries, int queriesOff, int b, long[] sigs, int sigsOff, int count, int valid, int m, int k,
-            int[] indices, int indicesOff, int[] distances, int distancesOff, int[] scratch, int scratchOff);
+            int[] indices, int indicesOff, int[] distances, int distancesOff, int[] scratch, int scratchOff,
+            int scratchLength);
+
+  /** {@link #topK} with the minimal scratch. */
+  default void topK(long[] queries, int queriesOff, int b, long[] sigs, int sigsOff, int count, int valid, int m,
+                    int k, int[] indices, int indicesOff, int[] distances, int distancesOff, int[] scratch,
+                    int scratchOff) {
+    topK(queries, queriesOff, b, sigs, sigsOff, count, valid, m, k, indices, indicesOff, distances, distancesOff,
+        scratch, scratchOff, (int) topKMinimalScratch(b, m));
+  }
 
   /** As {@link #topK} on the blocked layout. */
   void topKBlocked(long[] queries, int queriesOff, int b, long[] blocked, int blockedOff, int count, int valid,
                    int m, int k, int[] indices, int indicesOff, int[] distances, int distancesOff,
-                   int[] scratch, int scratchOff);
+                   int[] scratch, int scratchOff, int scratchLength);
+
+  /** {@link #topKBlocked} with the minimal scratch. */
+  default void topKBlocked(long[] queries, int queriesOff, int b, long[] blocked, int blockedOff, int count,
+                           int valid, int m, int k, int[] indices, int indicesOff, int[] distances,
+                           int distancesOff, int[] scratch, int scratchOff) {
+    topKBlocked(queries, queriesOff, b, blocked, blockedOff, count, valid, m, k, indices, indicesOff, distances,
+        distancesOff, scratch, scratchOff, (int) topKMinimalScratch(b, m));
+  }
 }

@@ -71,7 +71,9 @@ public final class ScalarHashing implements HashingKernels {
 
   @Override
   public void topK(long[] queries, int queriesOff, int b, long[] sigs, int sigsOff, int count, int valid, int m, int k,
-                   int[] indices, int indicesOff, int[] distances, int distancesOff, int[] scratch, int scratchOff) {
+                   int[] indices, int indicesOff, int[] distances, int distancesOff, int[] scratch, int scratchOff,
+                   int scratchLength) {
+    // the definition needs only m + 1 ints of scratch (a histogram), whatever scratchLength offers
     for (int q = 0; q < b; q++) {
       topKOne(queries, queriesOff + q * (m / 64), sigs, sigsOff, false, valid, m, k,
           indices, indicesOff + q * k, distances, distancesOff + q * k, scratch, scratchOff);
@@ -81,7 +83,7 @@ public final class ScalarHashing implements HashingKernels {
   @Override
   public void topKBlocked(long[] queries, int queriesOff, int b, long[] blocked, int blockedOff, int count, int valid,
                           int m, int k, int[] indices, int indicesOff, int[] distances, int distancesOff,
-                          int[] scratch, int scratchOff) {
+                          int[] scratch, int scratchOff, int scratchLength) {
     for (int q = 0; q < b; q++) {
       topKOne(queries, queriesOff + q * (m / 64), blocked, blockedOff, true, valid, m, k,
           indices, indicesOff + q * k, distances, distancesOff + q * k, scratch, scratchOff);

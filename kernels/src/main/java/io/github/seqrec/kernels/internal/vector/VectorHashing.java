@@ -41,6 +41,9 @@ import jdk.incubator.vector.VectorOperators;
  * the list gives the k slots, ties to the lower position. The list is compacted to the candidates
  * at or below the cutoff when full; fewer than 2k survive a compaction (fewer than k lie below
  * the cutoff, and at most k were admitted at it), so a capacity of 3k (or the count) bounds it.
+ * When the caller's scratch has no room for the lists ({@code Hamming.topKScratchSize(b, m)}),
+ * the first pass only counts, and a second pass with the final cutoff places the selected
+ * candidates (the same hit searches, the same result).
  *
  * <p>Admissions cost a mispredicted branch each, and a query starting with no cutoff makes about
  * k (1 + ln(L / k)) of them. So queries run in groups of {@link #QUERY_GROUP}, and each group
@@ -64,8 +67,10 @@ public final class VectorHashing implements HashingKernels {
   // per-query top-k state in the caller's scratch (HashingKernels.topKStateInts)
   private static final int CUT = 0;      // only distances below it are admitted; ends as the k-th smallest
   private static final int BELOW = 1;    // admitted candidates strictly below the cutoff
-  private static final int SIZE = 2;     // entries in the admitted list
-  private static final int BUCKETS = 3;  // m + 2 counts per distance; then the list: positions, distances
+  private static final int SIZE = 2;     // one pass: entries in the admitted list
+  private static final int LEFT = 1;     // two passes, second pass: slots still to fill
+  private static final int TAKE = 2;     // two passes, second pass: candidates at the cutoff still to place
+  private static final int BUCKETS = 3;  // m + 2 counts per distance; one pass: then the list (positions, distances)
 
   private final DenseKernels dense;
 
@@ -221,17 +226,18 @@ public final class VectorHashing implements HashingKernels {
 
   @Override
   public void topK(long[] queries, int queriesOff, int b, long[] sigs, int sigsOff, int count, int valid, int m, int k,
-                   int[] indices, int indicesOff, int[] distances, int distancesOff, int[] scratch, int scratchOff) {
+                   int[] indices, int indicesOff, int[] distances, int distancesOff, int[] scratch, int scratchOff,
+                   int scratchLength) {
     topKAny(queries, queriesOff, b, sigs, sigsOff, false, count, valid, m, k, indices, indicesOff,
-        distances, distancesOff, scratch, scratchOff);
+        distances, distancesOff, scratch, scratchOff, scratchLength);
   }
 
   @Override
   public void topKBlocked(long[] queries, int queriesOff, int b, long[] blocked, int blockedOff, int count, int valid,
                           int m, int k, int[] indices, int indicesOff, int[] distances, int distancesOff,
-                          int[] scratch, int scratchOff) {
+                          int[] scratch, int scratchOff, int scratchLength) {
     topKAny(queries, queriesOff, b, blocked, blockedOff, true, count, valid, m, k, indices, indicesOff,
-        distances, distancesOff, scratch, scratchOff);
+        distances, distancesOff, scratch, scratchOff, scratchLength);
   }
 
   private static int tileCandidates(int words) {
@@ -240,10 +246,13 @@ public final class VectorHashing implements HashingKernels {
 
   private static void topKAny(long[] queries, int qOff, int b, long[] sigs, int sOff, boolean blocked, int count,
                               int valid, int m, int k, int[] idx, int iOff, int[] dist, int dOff,
-                              int[] st, int stOff) {
+                              int[] st, int stOff, int stLength) {
     int words = m / 64;
-    int cap = (int) HashingKernels.topKCapacity(count, k);
-    int stride = (int) HashingKernels.topKStateInts(count, m, k);
+    // one pass (admitted candidates kept in a list) when the scratch holds the lists, else two
+    // (the first only counts, the second places the selected candidates)
+    boolean onePass = stLength >= HashingKernels.topKOnePassScratch(b, count, m, k);
+    int cap = onePass ? (int) HashingKernels.topKCapacity(count, k) : 0;
+    int stride = onePass ? (int) HashingKernels.topKStateInts(count, m, k) : HashingKernels.topKMinimalStateInts(m);
     int selected = Math.min(k, valid);
     int start = m + 1; // the first group admits every distance (at most m) until k lie below the cutoff
     for (int g = 0; g < b; g += QUERY_GROUP) {
@@ -270,7 +279,30 @@ public final class VectorHashing implements HashingKernels {
         }
         next = Math.max(next, st[base + CUT]);
         int row = (g + qi) * k;
-        finish(st, base, m, cap, selected, k, idx, iOff + row, dist, dOff + row);
+        if (onePass) {
+          finish(st, base, m, cap, selected, k, idx, iOff + row, dist, dOff + row);
+        } else {
+          slots(st, base, selected);
+        }
+      }
+      if (!onePass) {
+        boolean pending = selected > 0;
+        for (int from = 0; from < valid && pending; from += Math.min(tile, valid - from)) {
+          int to = from + Math.min(tile, valid - from);
+          pending = false;
+          for (int qi = 0; qi < group; qi++) {
+            int base = stOff + qi * stride;
+            if (st[base + LEFT] > 0) {
+              int row = (g + qi) * k;
+              placeScan(queries, qOff + (g + qi) * words, words, sigs, sOff, blocked, from, to, st, base,
+                  idx, iOff + row, dist, dOff + row);
+              pending |= st[base + LEFT] > 0;
+            }
+          }
+        }
+        for (int qi = 0; qi < group; qi++) {
+          pad(m, selected, k, idx, iOff + (g + qi) * k, dist, dOff + (g + qi) * k);
+        }
       }
       // The next group starts just above this group's largest k-th distance: the targets of one
       // request are scored against the same history, so their k-th distances are alike, and
@@ -278,6 +310,99 @@ public final class VectorHashing implements HashingKernels {
       // vanish. A query whose k-th distance lies higher is detected and rescanned.
       start = Math.min(m + 1, next + 1);
     }
+  }
+
+  /** Slots past the selected ones: index -1, distance m + 1. */
+  private static void pad(int m, int selected, int k, int[] idx, int iOff, int[] dist, int dOff) {
+    Arrays.fill(idx, iOff + selected, iOff + k, -1);
+    if (dist != null) {
+      Arrays.fill(dist, dOff + selected, dOff + k, m + 1);
+    }
+  }
+
+  /**
+   * Two-pass mode, between the passes: the cutoff t is the k-th smallest distance; the buckets
+   * below it become output offsets (an exclusive prefix sum of the exact counts), {@code TAKE}
+   * says how many candidates at t fit, {@code LEFT} how many slots remain.
+   */
+  private static void slots(int[] st, int base, int selected) {
+    int cut = st[base + CUT];
+    int slot = 0;
+    for (int d = 0; d < cut; d++) {
+      int c = st[base + BUCKETS + d];
+      st[base + BUCKETS + d] = slot;
+      slot += c;
+    }
+    st[base + BUCKETS + cut] = slot;
+    st[base + TAKE] = selected - slot;
+    st[base + LEFT] = selected;
+  }
+
+  /**
+   * Two-pass mode, second pass over [from, to): finds the candidates at distance at most t with
+   * the same hit searches as the first pass and places them.
+   */
+  private static void placeScan(long[] q, int qAt, int words, long[] sigs, int sOff, boolean blocked, int from,
+                                int to, int[] st, int base, int[] idx, int iOff, int[] dist, int dOff) {
+    int limit = st[base + CUT] + 1; // hits: distance below t + 1
+    if (words == 1) {
+      long q0 = q[qAt];
+      int step = 4 * LONG_LANES;
+      int end = from + (to - from) / step * step;
+      int i = from;
+      while (st[base + LEFT] > 0 && (i = nextHit64(q0, sigs, sOff, i, end, limit)) < end) {
+        for (int l = i; l < i + step; l++) {
+          place(Long.bitCount(q0 ^ sigs[sOff + l]), l, st, base, idx, iOff, dist, dOff);
+        }
+        i += step;
+      }
+      for (i = end; i < to && st[base + LEFT] > 0; i++) {
+        place(Long.bitCount(q0 ^ sigs[sOff + i]), i, st, base, idx, iOff, dist, dOff);
+      }
+    } else if (!blocked || !BLOCK_FITS) {
+      for (int l = from; l < to && st[base + LEFT] > 0; l++) {
+        place(distance(q, qAt, words, sigs, sOff, blocked, l), l, st, base, idx, iOff, dist, dOff);
+      }
+    } else {
+      int pos = from;
+      while (pos < to && st[base + LEFT] > 0) {
+        pos = switch (words) {
+          case 2 -> nextHitBlocked2(q, qAt, sigs, sOff, pos, to, limit);
+          case 4 -> nextHitBlocked4(q, qAt, sigs, sOff, pos, to, limit);
+          default -> nextHitBlockedN(q, qAt, words, sigs, sOff, pos, to, limit);
+        };
+        for (int l = pos; l < Math.min(to, pos + BLOCK); l++) {
+          place(distance(q, qAt, words, sigs, sOff, true, l), l, st, base, idx, iOff, dist, dOff);
+        }
+        pos += BLOCK;
+      }
+    }
+  }
+
+  private static int distance(long[] q, int qAt, int words, long[] sigs, int sOff, boolean blocked, int l) {
+    return blocked
+        ? blockedDistance(q, qAt, words, sigs, SignatureLayout.at(sOff, l, 0, words))
+        : rowDistance(q, qAt, words, sigs, sOff + l * words);
+  }
+
+  /** Two-pass mode: places the candidate at {@code pos} with distance d if it is selected. */
+  private static void place(int d, int pos, int[] st, int base, int[] idx, int iOff, int[] dist, int dOff) {
+    int cut = st[base + CUT];
+    if (d > cut || st[base + LEFT] == 0) {
+      return;
+    }
+    if (d == cut) {
+      if (st[base + TAKE] == 0) {
+        return;
+      }
+      st[base + TAKE]--;
+    }
+    int slot = st[base + BUCKETS + d]++;
+    idx[iOff + slot] = pos;
+    if (dist != null) {
+      dist[dOff + slot] = d;
+    }
+    st[base + LEFT]--;
   }
 
   private static void reset(int[] st, int base, int m, int cut) {
@@ -534,14 +659,16 @@ public final class VectorHashing implements HashingKernels {
       return cut;
     }
     int buckets = base + BUCKETS;
-    int positions = buckets + m + 2;
-    int size = st[base + SIZE];
-    if (size == cap) {
-      size = compact(st, positions, cap, size, cut);
+    if (cap > 0) { // one pass: keep the candidate
+      int positions = buckets + m + 2;
+      int size = st[base + SIZE];
+      if (size == cap) {
+        size = compact(st, positions, cap, size, cut);
+      }
+      st[positions + size] = pos;
+      st[positions + cap + size] = d;
+      st[base + SIZE] = size + 1;
     }
-    st[positions + size] = pos;
-    st[positions + cap + size] = d;
-    st[base + SIZE] = size + 1;
     st[buckets + d]++;
     int below = st[base + BELOW] + 1;
     while (below >= k) {
@@ -599,9 +726,6 @@ public final class VectorHashing implements HashingKernels {
         }
       }
     }
-    Arrays.fill(idx, iOff + selected, iOff + k, -1);
-    if (dist != null) {
-      Arrays.fill(dist, dOff + selected, dOff + k, m + 1);
-    }
+    pad(m, selected, k, idx, iOff, dist, dOff);
   }
 }
