@@ -31,6 +31,7 @@ public final class Models {
 
   private static Map<String, Loader> index() {
     List<Loader> all = new ArrayList<>();
+    all.add(Din.LOADER);
     Map<String, Loader> byName = new TreeMap<>();
     for (Loader loader : all) {
       byName.put(loader.info().name(), loader);
