@@ -62,4 +62,12 @@ public class DenseBenchmark {
     Dense.linear(x, 0, rows, layer, y, 0, false);
     return y;
   }
+
+  /** With accumulate: the path GRU/attention use; must allocate nothing either. */
+  @Benchmark
+  @Fork(jvmArgsAppend = {BenchData.VECTOR_MODULE, BenchData.VECTOR})
+  public float[] linearAccumulateVector() {
+    Dense.linear(x, 0, rows, layer, y, 0, true);
+    return y;
+  }
 }

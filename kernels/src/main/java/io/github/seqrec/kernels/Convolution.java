@@ -220,7 +220,7 @@ public final class Convolution {
    * Caser's horizontal convolutions with max-pooling over time (paper eq. 3-4; official
    * {@code caser.py}): E is {@code length x width} at eOff and, for the i-th height h with filters
    * {@code W_i} ({@code filters x h x width}) and bias {@code b_i},
-   * <pre>  out[i filters + f] = act( max_{w=0..length-h} ( b_i[f] + sum_{r<h, c<width} W_i[f][r][c] E[w+r][c] ) )</pre>
+   * <pre>  out[i filters + f] = act( max_{w=0..length-h} ( b_i[f] + sum_{r &lt; h, c &lt; width} W_i[f][r][c] E[w+r][c] ) )</pre>
    * so {@code out} gets {@code heightCount x filters} values, height-major (Caser's
    * {@code torch.cat(out_hs, 1)}). {@code length} must be at least the largest height (Caser's L
    * is fixed and short histories are left-padded, so there is always a window). Scratch: at least
@@ -272,7 +272,7 @@ public final class Convolution {
    * Caser's vertical convolution (paper eq. 5-6, no activation, no pooling): E is
    * {@code length x width} at eOff, out gets {@code filters x width} at outOff (row-major, which is
    * the flattened {@code o_v} Caser concatenates first):
-   * <pre>  out[f][c] = b[f] + sum_{l<length} F[f][l] E[l][c]</pre>
+   * <pre>  out[f][c] = b[f] + sum_{l &lt; length} F[f][l] E[l][c]</pre>
    * a single GEMM. {@code length} must equal the filter height; out must not overlap e.
    */
   public static void vertical(float[] e, int eOff, int length, int width, PackedVerticalConv conv,

@@ -9,8 +9,9 @@ import io.github.seqrec.kernels.internal.KernelProvider;
  * the cosine-similarity graph of a history and its two rank sparsifications.
  *
  * <p>Matrices are row-major {@code float[]} with explicit offsets and dimensions. Outputs go into
- * caller-provided arrays; scratch space is a caller-provided {@code float[]} region whose size the
- * matching {@code ...ScratchSize} method returns (its content on entry does not matter). Nothing
+ * caller-provided arrays; scratch space is a caller-provided {@code float[]} (and, for the top-r,
+ * {@code int[]}) region whose size the matching {@code ...ScratchSize} method returns (its content
+ * on entry does not matter). Nothing
  * allocates. Stateless and thread-safe. Arguments are checked here, once, and a bad one raises
  * {@link IllegalArgumentException} naming it with the expected and actual shape.
  */
@@ -54,33 +55,40 @@ public final class Graph {
     KERNELS.cosineSimilarity(x, xOff, rows, width, featureWeight, weightOff, s, sOff, scratch, scratchOff);
   }
 
-  /** Scratch floats {@link #keepTopPerRow} needs: {@code cols}. */
-  public static int keepTopPerRowScratchSize(int cols) {
+  /**
+   * Scratch {@link #keepTopPerRow} needs: {@code min(r, cols)} floats in {@code scratch} and as
+   * many ints in {@code indexScratch}.
+   */
+  public static int keepTopPerRowScratchSize(int cols, int r) {
     Checks.nonNegative("cols", cols);
-    return cols;
+    Checks.nonNegative("r", r);
+    return Math.min(r, cols);
   }
 
   /**
    * Per-row rank sparsification (a kNN graph): in each row of s ({@code rows x cols} at sOff) keeps
    * the {@code r} largest entries and sets every other entry to 0, into out ({@code rows x cols}
-   * at outOff). Ranking is by value, descending; <b>equal values rank by column, lower first</b>, so
-   * exactly {@code min(r, cols)} entries per row keep their value (a kept entry that is itself 0
-   * stays 0). {@code r = 0} zeroes everything, {@code r >= cols} copies s. out may be exactly s
-   * (in place) or a disjoint region. Entries must not be NaN.
+   * at outOff). The ranking is {@link TopK}'s, and runs through its kernel: by value, descending;
+   * <b>equal values rank by column, lower first</b> ({@code -0.0 == 0.0}), so exactly
+   * {@code min(r, cols)} entries per row keep their value (a kept entry that is itself 0 stays 0).
+   * {@code r = 0} zeroes everything, {@code r >= cols} copies s. out may be exactly s (in place)
+   * or a disjoint region. A NaN entry raises {@link IllegalArgumentException} (naming its column),
+   * after which out holds unspecified values. Scratch: {@link #keepTopPerRowScratchSize} floats
+   * and ints, any content.
    */
   public static void keepTopPerRow(float[] s, int sOff, int rows, int cols, int r, float[] out, int outOff,
-                                   float[] scratch, int scratchOff) {
+                                   float[] scratch, int scratchOff, int[] indexScratch, int indexOff) {
     Checks.nonNegative("rows", rows);
-    Checks.nonNegative("cols", cols);
-    Checks.nonNegative("r", r);
+    int size = keepTopPerRowScratchSize(cols, r);
     long length = (long) rows * cols;
     Checks.region("s", s, sOff, length);
     Checks.region("out", out, outOff, length);
-    Checks.region("scratch", scratch, scratchOff, cols);
+    Checks.region("scratch", scratch, scratchOff, size);
+    Checks.region("indexScratch", indexScratch, indexOff, size);
     sameOrDisjoint("out", out, outOff, "s", s, sOff, length);
-    disjoint("scratch", scratch, scratchOff, cols, "s", s, sOff, length);
-    disjoint("scratch", scratch, scratchOff, cols, "out", out, outOff, length);
-    KERNELS.keepTopPerRow(s, sOff, rows, cols, r, out, outOff, scratch, scratchOff);
+    disjoint("scratch", scratch, scratchOff, size, "s", s, sOff, length);
+    disjoint("scratch", scratch, scratchOff, size, "out", out, outOff, length);
+    KERNELS.keepTopPerRow(s, sOff, rows, cols, r, out, outOff, scratch, scratchOff, indexScratch, indexOff);
   }
 
   /** Scratch floats {@link #relativeRankAdjacency} needs: {@code rows cols}. */

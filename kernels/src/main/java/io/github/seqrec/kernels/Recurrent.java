@@ -139,7 +139,7 @@ public final class Recurrent {
     return fits(RecurrentKernels.gruStepScratch(rows, hiddenSize));
   }
 
-  /** Floats of scratch {@link #lstmStep} needs: {@code 4 rows H}. */
+  /** Floats of scratch {@link #lstmStep} needs: {@code 8 rows H}. */
   public static int lstmStepScratchSize(int rows, int hiddenSize) {
     Checks.nonNegative("rows", rows);
     Checks.positive("hiddenSize", hiddenSize);
@@ -149,7 +149,8 @@ public final class Recurrent {
   /**
    * Floats of scratch {@link #gruScan}, {@link #augruScan} and {@link #agruScan} need: the
    * input-side gates of every position, {@code 3H (sharedInput ? steps : rows steps)}, plus
-   * {@code 3H rows} for one step's hidden-side gates.
+   * {@code 3H rows} for one step's hidden-side gates and {@code H rows} to gather the states of
+   * the rows still running when lengths differ.
    */
   public static int gruScanScratchSize(int rows, int steps, int hiddenSize, boolean sharedInput) {
     Checks.nonNegative("rows", rows);
@@ -158,7 +159,11 @@ public final class Recurrent {
     return fits(RecurrentKernels.gruScanScratch(rows, steps, hiddenSize, sharedInput));
   }
 
-  /** Floats of scratch {@link #lstmScan} needs: the gates of every position, {@code 4H rows steps}. */
+  /**
+   * Floats of scratch {@link #lstmScan} needs: the input-side gates of every position,
+   * {@code 4H rows steps}, plus {@code 4H rows} for one step's hidden-side gates and {@code H rows}
+   * to gather the states of the rows still running.
+   */
   public static int lstmScanScratchSize(int rows, int steps, int hiddenSize) {
     Checks.nonNegative("rows", rows);
     Checks.nonNegative("steps", steps);

@@ -85,15 +85,16 @@ class GraphTest {
   void keepTopPerRowBreaksTiesByLowerColumn() {
     float[] row = {3, 1, 3, 2, 3};
     float[] scratch = new float[5];
+    int[] indices = new int[5];
     float[][] expected = {{0, 0, 0, 0, 0}, {3, 0, 0, 0, 0}, {3, 0, 3, 0, 0}, {3, 0, 3, 0, 3}, {3, 0, 3, 2, 3},
         {3, 1, 3, 2, 3}, {3, 1, 3, 2, 3}};
     for (int r = 0; r < expected.length; r++) {
       float[] out = new float[5];
-      Graph.keepTopPerRow(row, 0, 1, 5, r, out, 0, scratch, 0);
+      Graph.keepTopPerRow(row, 0, 1, 5, r, out, 0, scratch, 0, indices, 0);
       assertThat(out).as("r=" + r).containsExactly(expected[r]);
     }
     float[] negative = {-1, -5, -1, -0.5f};
-    Graph.keepTopPerRow(negative, 0, 2, 2, 1, negative, 0, scratch, 0); // two rows, in place
+    Graph.keepTopPerRow(negative, 0, 2, 2, 1, negative, 0, scratch, 0, indices, 0); // two rows, in place
     assertThat(negative).containsExactly(-1, 0, 0, -0.5f);
   }
 
@@ -108,12 +109,13 @@ class GraphTest {
         float[] s = quantized(random, rows * cols, 1 + random.nextInt(6)); // many ties
         float[] expected = new float[rows * cols];
         float[] actual = new float[rows * cols];
-        scalar.keepTopPerRow(s, 0, rows, cols, r, expected, 0, uniform(random, cols), 0);
-        vector.keepTopPerRow(s, 0, rows, cols, r, actual, 0, uniform(random, cols), 0);
+        int size = Graph.keepTopPerRowScratchSize(cols, r);
+        scalar.keepTopPerRow(s, 0, rows, cols, r, expected, 0, uniform(random, size), 0, new int[size + 1], 1);
+        vector.keepTopPerRow(s, 0, rows, cols, r, actual, 0, uniform(random, size + 2), 2, new int[size], 0);
         assertThat(actual).as("cols=" + cols + " r=" + r).containsExactly(expected);
         assertThat(expected).as("definition cols=" + cols + " r=" + r).containsExactly(topReference(s, rows, cols, r));
         float[] inPlace = s.clone();
-        Graph.keepTopPerRow(inPlace, 0, rows, cols, r, inPlace, 0, new float[cols], 0);
+        Graph.keepTopPerRow(inPlace, 0, rows, cols, r, inPlace, 0, new float[size], 0, new int[size], 0);
         assertThat(inPlace).containsExactly(expected);
       }
     }
@@ -455,12 +457,16 @@ class GraphTest {
     float[] big = new float[40];
     assertThatThrownBy(() -> Graph.cosineSimilarity(big, 0, 3, 2, null, 0, big, 4, new float[12], 0))
         .hasMessageContaining("must not overlap");
-    assertThatThrownBy(() -> Graph.keepTopPerRow(new float[6], 0, 2, 3, -1, new float[6], 0, new float[3], 0))
-        .hasMessageContaining("r must be >= 0, got -1");
-    assertThatThrownBy(() -> Graph.keepTopPerRow(big, 0, 2, 3, 1, big, 2, new float[3], 0))
+    assertThatThrownBy(() -> Graph.keepTopPerRow(new float[6], 0, 2, 3, -1, new float[6], 0, new float[3], 0,
+        new int[3], 0)).hasMessageContaining("r must be >= 0, got -1");
+    assertThatThrownBy(() -> Graph.keepTopPerRow(big, 0, 2, 3, 1, big, 2, new float[3], 0, new int[3], 0))
         .hasMessageContaining("out must be exactly s (in place, offset 0) or not overlap it, got offset 2");
-    assertThatThrownBy(() -> Graph.keepTopPerRow(new float[6], 0, 2, 3, 1, new float[6], 0, new float[2], 0))
-        .hasMessageContaining("scratch needs 3 elements");
+    assertThatThrownBy(() -> Graph.keepTopPerRow(new float[6], 0, 2, 3, 2, new float[6], 0, new float[1], 0,
+        new int[2], 0)).hasMessageContaining("scratch needs 2 elements");
+    assertThatThrownBy(() -> Graph.keepTopPerRow(new float[6], 0, 2, 3, 2, new float[6], 0, new float[2], 0,
+        new int[2], 1)).hasMessageContaining("indexScratch needs 2 elements from offset 1");
+    assertThatThrownBy(() -> Graph.keepTopPerRow(new float[] {1, 2, 3, 4, Float.NaN, 6}, 0, 2, 3, 2, new float[6], 0,
+        new float[2], 0, new int[2], 0)).hasMessageContaining("scores[1] is NaN");
     assertThatThrownBy(() -> Graph.relativeRankAdjacency(new float[4], 0, 2, 2, 1.5f, new float[4], 0, new float[4], 0))
         .hasMessageContaining("ratio must be in [0, 1], got 1.5");
     assertThatThrownBy(() -> Graph.relativeRankAdjacency(new float[4], 0, 2, 2, Float.NaN, new float[4], 0,

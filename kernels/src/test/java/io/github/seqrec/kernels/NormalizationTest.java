@@ -131,6 +131,32 @@ class NormalizationTest {
   }
 
   @Test
+  void layerNormOfRowsWhoseMeanDwarfsTheirSpread() {
+    NormalizationKernels scalar = BackendPair.SCALAR.normalization();
+    var vector = io.github.seqrec.kernels.internal.KernelProvider.vectorIfAvailable();
+    SplittableRandom random = new SplittableRandom(22);
+    for (double[] meanStd : new double[][] {{1000, 0.01}, {1e4, 1e-2}, {-3e4, 0.5}, {5, 1e-4}, {10, 0.01}}) {
+      int d = 65;
+      float[] x = new float[3 * d];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = (float) (meanStd[0] + meanStd[1] * random.nextGaussian());
+      }
+      float[] expected = new float[x.length];
+      scalar.layerNorm(x, 0, expected, 0, 3, d, null, null, 1e-12f);
+      double rms = 0;
+      for (float e : expected) {
+        rms += e * e;
+      }
+      assertThat(Math.sqrt(rms / expected.length)).as("scalar output is normalized").isCloseTo(1.0, within(1e-3));
+      if (vector.isPresent()) {
+        float[] actual = new float[x.length];
+        vector.get().normalization().layerNorm(x, 0, actual, 0, 3, d, null, null, 1e-12f);
+        assertClose("layerNorm mean " + meanStd[0] + " std " + meanStd[1], expected, actual, TOL, 1);
+      }
+    }
+  }
+
+  @Test
   void badArgumentsAreNamed() {
     float[] x = new float[12];
     assertThatThrownBy(() -> Normalization.layerNorm(x, 0, new float[12], 0, 3, 0, null, null, 1e-5f))

@@ -3,7 +3,8 @@ package io.github.seqrec.kernels.internal;
 /**
  * Graph and clustering kernels: SURGE's cosine-similarity graph and its rank sparsifications,
  * Lloyd's k-means with k-means++ seeding, and the member nearest to each centroid (TWIN-V2's
- * virtual items). GEMM-shaped work goes through {@link DenseKernels#gemm}. Arguments have been
+ * virtual items). GEMM-shaped work goes through {@link DenseKernels#gemm}, top-k through
+ * {@link SelectionKernels#topK}. Arguments have been
  * validated by the facade, including that outputs do not overlap inputs where the facade says so
  * and that scratch regions have the documented sizes.
  */
@@ -24,11 +25,12 @@ public interface GraphKernels {
 
   /**
    * Keeps the {@code r} largest entries of each row of s ({@code rows x cols}; ties: lower column
-   * first) and zeroes the rest, into out (the same region as s, or a disjoint one). Scratch:
-   * {@code cols} floats.
+   * first, {@link SelectionKernels#topK}'s order) and zeroes the rest, into out (the same region as
+   * s, or a disjoint one); {@code r = 0} zeroes, {@code r >= cols} copies. Scratch:
+   * {@code min(r, cols)} floats and as many ints.
    */
   void keepTopPerRow(float[] s, int sOff, int rows, int cols, int r, float[] out, int outOff,
-                     float[] scratch, int scratchOff);
+                     float[] scratch, int scratchOff, int[] indexScratch, int indexOff);
 
   /**
    * SURGE's relative-rank sparsification of the whole matrix: {@code k = ceil(ratio nnz)} (float32),

@@ -42,24 +42,28 @@ public interface RecurrentKernels {
     return 6L * rows * hidden;
   }
 
-  /** Floats of scratch {@link #lstmStep} needs: one {@code rows x 4H} gate block. */
+  /** Floats of scratch {@link #lstmStep} needs: input-side and hidden-side gates, {@code 2 x rows x 4H}. */
   static long lstmStepScratch(int rows, int hidden) {
-    return 4L * rows * hidden;
+    return 8L * rows * hidden;
   }
 
   /**
    * Floats of scratch {@link #gruScan} needs: the input-side gates of every position
-   * ({@code (sharedInput ? steps : rows * steps) x 3H}) plus one {@code rows x 3H} block of
-   * hidden-side gates.
+   * ({@code (sharedInput ? steps : rows * steps) x 3H}), one {@code rows x 3H} block of
+   * hidden-side gates and {@code rows x H} for the gathered states of the rows still running.
    */
   static long gruScanScratch(int rows, int steps, int hidden, boolean sharedInput) {
     long positions = sharedInput ? steps : (long) rows * steps;
-    return 3L * hidden * (positions + rows);
+    return 3L * hidden * (positions + rows) + (long) rows * hidden;
   }
 
-  /** Floats of scratch {@link #lstmScan} needs: the gates of every position, {@code rows x steps x 4H}. */
+  /**
+   * Floats of scratch {@link #lstmScan} needs: the input-side gates of every position
+   * ({@code rows x steps x 4H}), one {@code rows x 4H} block of hidden-side gates and
+   * {@code rows x H} for the gathered states of the rows still running.
+   */
   static long lstmScanScratch(int rows, int steps, int hidden) {
-    return 4L * hidden * rows * steps;
+    return 4L * hidden * ((long) rows * steps + rows) + (long) rows * hidden;
   }
 
   /**

@@ -20,7 +20,7 @@ final class ScalarKernelProvider extends KernelProvider {
   private final ConvolutionKernels convolution = new ScalarConvolution(dense, activations);
   private final HashingKernels hashing = new ScalarHashing(dense);
   private final SelectionKernels selection = new ScalarSelection();
-  private final GraphKernels graph = new ScalarGraph(dense);
+  private final GraphKernels graph = new ScalarGraph(dense, selection);
 
   @Override public String name() { return "scalar"; }
   @Override public String describe() { return "backend=scalar"; }

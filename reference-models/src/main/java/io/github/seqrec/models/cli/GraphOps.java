@@ -85,8 +85,9 @@ final class GraphOps {
     public Map<String, Tensor> run(OpInputs in) {
       int[] ss = in.shape("s", 2);
       float[] out = new float[ss[0] * ss[1]];
-      Graph.keepTopPerRow(in.f32("s").data(), 0, ss[0], ss[1], in.intParam("r", null), out, 0,
-          new float[Graph.keepTopPerRowScratchSize(ss[1])], 0);
+      int r = in.intParam("r", null);
+      int size = Graph.keepTopPerRowScratchSize(ss[1], r);
+      Graph.keepTopPerRow(in.f32("s").data(), 0, ss[0], ss[1], r, out, 0, new float[size], 0, new int[size], 0);
       return Map.of("out", new Tensor.F32(ss.clone(), out));
     }
   }

@@ -2,21 +2,24 @@ package io.github.seqrec.kernels.internal.scalar;
 
 import io.github.seqrec.kernels.internal.DenseKernels;
 import io.github.seqrec.kernels.internal.GraphKernels;
+import io.github.seqrec.kernels.internal.SelectionKernels;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
  * Scalar graph and clustering kernels: the definitions. The similarity matrix and the k-means
- * assignment step are GEMMs through the scalar {@link DenseKernels}; the rest is plain loops. The
- * rank selections ({@link #keepTopPerRow(float[], int, int, int, int, float[], int, float[], int)},
- * {@link #largest}) are public static so the vector backend runs the very same code: they are
- * branchy scalar work with nothing to vectorize.
+ * assignment step are GEMMs through the scalar {@link DenseKernels}, the per-row top-r is
+ * {@link SelectionKernels#topK}; the rest is plain loops. SURGE's global threshold is an order
+ * statistic (the (k+1)-th largest of all entries, k about half of them), found by quickselect
+ * ({@link #largest}), public static so the vector backend runs the very same code.
  */
 public final class ScalarGraph implements GraphKernels {
   private final DenseKernels dense;
+  private final SelectionKernels selection;
 
-  public ScalarGraph(DenseKernels dense) {
+  public ScalarGraph(DenseKernels dense, SelectionKernels selection) {
     this.dense = dense;
+    this.selection = selection;
   }
 
   @Override
@@ -46,42 +49,35 @@ public final class ScalarGraph implements GraphKernels {
 
   @Override
   public void keepTopPerRow(float[] s, int sOff, int rows, int cols, int r, float[] out, int outOff,
-                            float[] scratch, int scratchOff) {
-    for (int i = 0; i < rows; i++) {
-      keepTopInRow(s, sOff + i * cols, cols, r, out, outOff + i * cols, scratch, scratchOff);
-    }
+                            float[] scratch, int scratchOff, int[] indexScratch, int indexOff) {
+    keepTopPerRow(selection, s, sOff, rows, cols, r, out, outOff, scratch, scratchOff, indexScratch, indexOff);
   }
 
   /**
-   * One row of {@link #keepTopPerRow}: find the r-th largest value v (selection on a scratch copy),
-   * keep every entry {@code > v}, then the entries {@code == v} from the left until r are kept.
-   * Reads each entry before writing its position, so out may be the row itself.
+   * Per row: the top r (values and columns) into the scratch, then the output row is zeroed and
+   * the r values are put back at their columns. The values are saved before the row is written,
+   * so out may be s itself. Shared by both backends (the selection kernel is the backend's own).
    */
-  public static void keepTopInRow(float[] s, int at, int cols, int r, float[] out, int outAt,
-                                  float[] scratch, int scratchOff) {
+  public static void keepTopPerRow(SelectionKernels selection, float[] s, int sOff, int rows, int cols, int r,
+                                   float[] out, int outOff, float[] scratch, int scratchOff,
+                                   int[] indexScratch, int indexOff) {
     if (r >= cols) {
-      if (s != out || at != outAt) {
-        System.arraycopy(s, at, out, outAt, cols);
+      if (s != out || sOff != outOff) {
+        System.arraycopy(s, sOff, out, outOff, rows * cols);
       }
       return;
     }
     if (r == 0) {
-      Arrays.fill(out, outAt, outAt + cols, 0f);
+      Arrays.fill(out, outOff, outOff + rows * cols, 0f);
       return;
     }
-    System.arraycopy(s, at, scratch, scratchOff, cols);
-    float v = largest(scratch, scratchOff, cols, r - 1);
-    int greater = 0;
-    for (int j = 0; j < cols; j++) {
-      if (s[at + j] > v) {
-        greater++;
+    for (int i = 0; i < rows; i++) {
+      int m = selection.topK(s, sOff + i * cols, cols, r, scratch, scratchOff, indexScratch, indexOff);
+      int row = outOff + i * cols;
+      Arrays.fill(out, row, row + cols, 0f);
+      for (int q = 0; q < m; q++) {
+        out[row + indexScratch[indexOff + q]] = scratch[scratchOff + q];
       }
-    }
-    int equalQuota = r - greater;
-    for (int j = 0; j < cols; j++) {
-      float e = s[at + j];
-      boolean keep = e > v || (e == v && equalQuota-- > 0);
-      out[outAt + j] = keep ? e : 0f;
     }
   }
 

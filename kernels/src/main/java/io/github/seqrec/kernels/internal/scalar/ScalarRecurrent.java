@@ -81,21 +81,26 @@ public final class ScalarRecurrent implements RecurrentKernels {
                        float[] hOut, int hOutOff, float[] cOut, int cOutOff, float[] scratch, int scratchOff) {
     int hidden = w.hidden();
     int width = w.width();
-    // gates = (W_ih x + b_ih) + (W_hh h + b_hh): the hidden GEMM accumulates onto the input GEMM.
-    dense.gemm(x, xOff, w.input(), rows, w.input(), w.wihT(), 0, width, width, w.bih(), 0, scratch, scratchOff, width, false);
-    dense.gemm(h, hOff, hidden, rows, hidden, w.whhT(), 0, width, width, w.bhh(), 0, scratch, scratchOff, width, true);
+    int gi = scratchOff;
+    int gh = scratchOff + rows * width;
+    dense.gemm(x, xOff, w.input(), rows, w.input(), w.wihT(), 0, width, width, w.bih(), 0, scratch, gi, width, false);
+    dense.gemm(h, hOff, hidden, rows, hidden, w.whhT(), 0, width, width, w.bhh(), 0, scratch, gh, width, false);
     for (int r = 0; r < rows; r++) {
-      lstmCell(scratch, scratchOff + r * width, c, cOff + r * hidden, cOut, cOutOff + r * hidden, hOut,
-          hOutOff + r * hidden, hidden);
+      lstmCell(scratch, gi + r * width, scratch, gh + r * width, c, cOff + r * hidden, cOut, cOutOff + r * hidden,
+          hOut, hOutOff + r * hidden, hidden);
     }
   }
 
   /**
-   * One row of an LSTM cell from its summed gate pre-activations (PyTorch row order
-   * {@code i, f, g, o}), which are overwritten: {@code c' = f c + i g}, {@code h' = o tanh(c')}.
+   * One row of an LSTM cell from its gate pre-activations {@code gi = W_ih x + b_ih} (read only)
+   * and {@code gh = W_hh h + b_hh} (overwritten), PyTorch row order {@code i, f, g, o}:
+   * {@code c' = f c + i g}, {@code h' = o tanh(c')}.
    */
-  private void lstmCell(float[] gates, int off, float[] c, int cOff, float[] cOut, int cOutOff, float[] hOut,
-                        int hOutOff, int hidden) {
+  private void lstmCell(float[] gi, int giOff, float[] gates, int off, float[] c, int cOff, float[] cOut, int cOutOff,
+                        float[] hOut, int hOutOff, int hidden) {
+    for (int j = 0; j < 4 * hidden; j++) {
+      gates[off + j] = gi[giOff + j] + gates[off + j];
+    }
     int i = off;
     int f = off + hidden;
     int g = off + 2 * hidden;
@@ -151,18 +156,19 @@ public final class ScalarRecurrent implements RecurrentKernels {
     int in = w.input();
     int hidden = w.hidden();
     int width = w.width();
-    dense.gemm(x, xOff, in, rows * steps, in, w.wihT(), 0, width, width, w.bih(), 0, scratch, scratchOff, width, false);
+    int gi = scratchOff;
+    int gh = scratchOff + rows * steps * width;
+    // Input-side gates of every position in one GEMM (padded positions too: computed, never read).
+    dense.gemm(x, xOff, in, rows * steps, in, w.wihT(), 0, width, width, w.bih(), 0, scratch, gi, width, false);
     initialState(h0, h0Off, hLast, hLastOff, rows * hidden);
     initialState(c0, c0Off, cLast, cLastOff, rows * hidden);
     for (int t = 0; t < steps; t++) {
-      // Step t's gates of all rows are rows (r * steps + t) of the scratch: accumulate W_hh h + b_hh onto them.
-      dense.gemm(hLast, hLastOff, hidden, rows, hidden, w.whhT(), 0, width, width, w.bhh(), 0,
-          scratch, scratchOff + t * width, steps * width, true);
+      dense.gemm(hLast, hLastOff, hidden, rows, hidden, w.whhT(), 0, width, width, w.bhh(), 0, scratch, gh, width, false);
       for (int r = 0; r < rows; r++) {
         int state = r * hidden;
         if (t < length(lengths, lengthsOff, r, steps)) {
-          lstmCell(scratch, scratchOff + (r * steps + t) * width, cLast, cLastOff + state, cLast, cLastOff + state,
-              hLast, hLastOff + state, hidden);
+          lstmCell(scratch, gi + (r * steps + t) * width, scratch, gh + r * width, cLast, cLastOff + state, cLast,
+              cLastOff + state, hLast, hLastOff + state, hidden);
           if (hAll != null) {
             System.arraycopy(hLast, hLastOff + state, hAll, hAllOff + (r * steps + t) * hidden, hidden);
           }

@@ -43,19 +43,24 @@ public final class VectorConvolution implements ConvolutionKernels {
           bias, i * filters, scratch, scratchOff, filters, false);
       int at = outOff + i * filters;
       for (int f = 0; f < filters; f += FLOAT_LANES) {
-        columnMax(scratch, scratchOff + f, windows, filters, FLOAT.indexInRange(f, filters), out, at + f);
+        columnMax(scratch, scratchOff, windows, filters, f, out, at);
       }
       ScalarConvolution.activate(activations, activation, out, at, filters);
     }
   }
 
-  /** Lane-wise max down {@code rows} rows (stride ld) of one vector-wide column strip. */
-  private static void columnMax(float[] s, int off, int rows, int ld, VectorMask<Float> cols, float[] out, int outAt) {
-    FloatVector max = FloatVector.fromArray(FLOAT, s, off, cols);
-    for (int w = 1, at = off + ld; w < rows; w++, at += ld) {
+  /**
+   * Lane-wise max down {@code rows} rows ({@code ld} apart) of the column strip starting at column f
+   * (one vector wide, masked at the matrix edge), into {@code out[outAt + f ..]}. The mask is made
+   * here, not passed in: a vector or mask argument of a call C2 does not inline gets boxed.
+   */
+  private static void columnMax(float[] s, int off, int rows, int ld, int f, float[] out, int outAt) {
+    VectorMask<Float> cols = FLOAT.indexInRange(f, ld);
+    FloatVector max = FloatVector.fromArray(FLOAT, s, off + f, cols);
+    for (int w = 1, at = off + f + ld; w < rows; w++, at += ld) {
       max = max.max(FloatVector.fromArray(FLOAT, s, at, cols));
     }
-    max.intoArray(out, outAt, cols);
+    max.intoArray(out, outAt + f, cols);
   }
 
   @Override

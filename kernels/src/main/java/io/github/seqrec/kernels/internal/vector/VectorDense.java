@@ -16,7 +16,8 @@ import jdk.incubator.vector.VectorOperators;
  * of B once and reuses them for 4 rows (4 broadcasts of A), so there are 12 independent FMAs per
  * 3 loads: enough to keep two FMA pipes busy through the 4-cycle FMA latency. Column panels are
  * the outer loop so the k x 3V panel of B stays in L1 while every row tile passes over it.
- * Ragged edges use a one-vector-wide masked tile and a one-row tile; nothing is padded.
+ * Ragged edges use a one-vector-wide masked tile and a one-row tile; nothing is padded. C is first
+ * set to its starting value (bias, old C) so every tile computes {@code C += A B}.
  */
 public final class VectorDense implements DenseKernels {
   private static final int ROWS = 4;
@@ -27,36 +28,78 @@ public final class VectorDense implements DenseKernels {
                    float[] b, int bOff, int ldb, int n,
                    float[] bias, int biasOff,
                    float[] c, int cOff, int ldc, boolean accumulate) {
+    initialize(bias, biasOff, c, cOff, ldc, m, n, accumulate);
     int j = 0;
     for (; j + COLS <= n; j += COLS) {
       int i = 0;
       for (; i + ROWS <= m; i += ROWS) {
-        tile4x3(a, aOff + i * lda, lda, k, b, bOff + j, ldb, bias, biasOff + j, c, cOff + i * ldc + j, ldc, accumulate);
+        tile4x3(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
       }
       for (; i < m; i++) {
-        tile1x3(a, aOff + i * lda, k, b, bOff + j, ldb, bias, biasOff + j, c, cOff + i * ldc + j, accumulate);
+        tile1x3(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j);
       }
     }
     for (; j < n; j += FLOAT_LANES) {
-      VectorMask<Float> cols = FLOAT.indexInRange(j, n);
       int i = 0;
       for (; i + ROWS <= m; i += ROWS) {
-        tile4x1(a, aOff + i * lda, lda, k, b, bOff + j, ldb, bias, biasOff + j, c, cOff + i * ldc + j, ldc, accumulate, cols);
+        tile4x1(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, n - j);
       }
       for (; i < m; i++) {
-        tile1x1(a, aOff + i * lda, k, b, bOff + j, ldb, bias, biasOff + j, c, cOff + i * ldc + j, accumulate, cols);
+        tile1x1(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, n - j);
       }
     }
   }
 
+  /**
+   * Puts the starting value of every output in C ({@code bias} or 0, plus the old C when
+   * accumulating), so the tiles always compute {@code C += A B}. The tiles then start their
+   * accumulators from C with plain loads: no vector ever crosses a method boundary, which C2 would
+   * box when the callee is too large to inline.
+   */
+  private static void initialize(float[] bias, int biasOff, float[] c, int cOff, int ldc, int m, int n,
+                                 boolean accumulate) {
+    for (int i = 0; i < m; i++) {
+      int row = cOff + i * ldc;
+      if (bias == null && !accumulate) {
+        java.util.Arrays.fill(c, row, row + n, 0f);
+      } else if (bias != null && !accumulate) {
+        System.arraycopy(bias, biasOff, c, row, n);
+      } else if (bias != null) {
+        addRow(bias, biasOff, c, row, n);
+      }
+    }
+  }
+
+  /** {@code c[at .. at + n) += bias[biasOff ..]}: whole vectors, then a scalar tail. */
+  private static void addRow(float[] bias, int biasOff, float[] c, int at, int n) {
+    int j = 0;
+    for (; j + FLOAT_LANES <= n; j += FLOAT_LANES) {
+      FloatVector.fromArray(FLOAT, c, at + j).add(FloatVector.fromArray(FLOAT, bias, biasOff + j)).intoArray(c, at + j);
+    }
+    for (; j < n; j++) {
+      c[at + j] += bias[biasOff + j];
+    }
+  }
+
   private static void tile4x3(float[] a, int a0, int lda, int k, float[] b, int b0, int ldb,
-                              float[] bias, int biasAt, float[] c, int c0, int ldc, boolean accumulate) {
+                              float[] c, int c0, int ldc) {
     final int v1 = FLOAT_LANES;
     final int v2 = 2 * FLOAT_LANES;
-    FloatVector c00 = FloatVector.zero(FLOAT), c01 = c00, c02 = c00;
-    FloatVector c10 = c00, c11 = c00, c12 = c00;
-    FloatVector c20 = c00, c21 = c00, c22 = c00;
-    FloatVector c30 = c00, c31 = c00, c32 = c00;
+    final int r1 = c0 + ldc;
+    final int r2 = r1 + ldc;
+    final int r3 = r2 + ldc;
+    FloatVector c00 = FloatVector.fromArray(FLOAT, c, c0);
+    FloatVector c01 = FloatVector.fromArray(FLOAT, c, c0 + v1);
+    FloatVector c02 = FloatVector.fromArray(FLOAT, c, c0 + v2);
+    FloatVector c10 = FloatVector.fromArray(FLOAT, c, r1);
+    FloatVector c11 = FloatVector.fromArray(FLOAT, c, r1 + v1);
+    FloatVector c12 = FloatVector.fromArray(FLOAT, c, r1 + v2);
+    FloatVector c20 = FloatVector.fromArray(FLOAT, c, r2);
+    FloatVector c21 = FloatVector.fromArray(FLOAT, c, r2 + v1);
+    FloatVector c22 = FloatVector.fromArray(FLOAT, c, r2 + v2);
+    FloatVector c30 = FloatVector.fromArray(FLOAT, c, r3);
+    FloatVector c31 = FloatVector.fromArray(FLOAT, c, r3 + v1);
+    FloatVector c32 = FloatVector.fromArray(FLOAT, c, r3 + v2);
     int a1 = a0 + lda;
     int a2 = a1 + lda;
     int a3 = a2 + lda;
@@ -73,47 +116,39 @@ public final class VectorDense implements DenseKernels {
       x = FloatVector.broadcast(FLOAT, a[a3 + p]);
       c30 = b0v.fma(x, c30); c31 = b1v.fma(x, c31); c32 = b2v.fma(x, c32);
     }
-    store3(c00, c01, c02, bias, biasAt, c, c0, accumulate);
-    store3(c10, c11, c12, bias, biasAt, c, c0 + ldc, accumulate);
-    store3(c20, c21, c22, bias, biasAt, c, c0 + 2 * ldc, accumulate);
-    store3(c30, c31, c32, bias, biasAt, c, c0 + 3 * ldc, accumulate);
+    c00.intoArray(c, c0); c01.intoArray(c, c0 + v1); c02.intoArray(c, c0 + v2);
+    c10.intoArray(c, r1); c11.intoArray(c, r1 + v1); c12.intoArray(c, r1 + v2);
+    c20.intoArray(c, r2); c21.intoArray(c, r2 + v1); c22.intoArray(c, r2 + v2);
+    c30.intoArray(c, r3); c31.intoArray(c, r3 + v1); c32.intoArray(c, r3 + v2);
   }
 
-  private static void tile1x3(float[] a, int a0, int k, float[] b, int b0, int ldb,
-                              float[] bias, int biasAt, float[] c, int c0, boolean accumulate) {
+  private static void tile1x3(float[] a, int a0, int k, float[] b, int b0, int ldb, float[] c, int c0) {
     final int v1 = FLOAT_LANES;
     final int v2 = 2 * FLOAT_LANES;
-    FloatVector c0v = FloatVector.zero(FLOAT), c1v = c0v, c2v = c0v;
+    FloatVector c0v = FloatVector.fromArray(FLOAT, c, c0);
+    FloatVector c1v = FloatVector.fromArray(FLOAT, c, c0 + v1);
+    FloatVector c2v = FloatVector.fromArray(FLOAT, c, c0 + v2);
     for (int p = 0, bp = b0; p < k; p++, bp += ldb) {
       FloatVector x = FloatVector.broadcast(FLOAT, a[a0 + p]);
       c0v = FloatVector.fromArray(FLOAT, b, bp).fma(x, c0v);
       c1v = FloatVector.fromArray(FLOAT, b, bp + v1).fma(x, c1v);
       c2v = FloatVector.fromArray(FLOAT, b, bp + v2).fma(x, c2v);
     }
-    store3(c0v, c1v, c2v, bias, biasAt, c, c0, accumulate);
-  }
-
-  private static void store3(FloatVector s0, FloatVector s1, FloatVector s2,
-                             float[] bias, int biasAt, float[] c, int at, boolean accumulate) {
-    store(s0, bias, biasAt, c, at, accumulate);
-    store(s1, bias, biasAt + FLOAT_LANES, c, at + FLOAT_LANES, accumulate);
-    store(s2, bias, biasAt + 2 * FLOAT_LANES, c, at + 2 * FLOAT_LANES, accumulate);
-  }
-
-  private static void store(FloatVector sum, float[] bias, int biasAt, float[] c, int at, boolean accumulate) {
-    if (bias != null) {
-      sum = sum.add(FloatVector.fromArray(FLOAT, bias, biasAt));
-    }
-    if (accumulate) {
-      sum = sum.add(FloatVector.fromArray(FLOAT, c, at));
-    }
-    sum.intoArray(c, at);
+    c0v.intoArray(c, c0);
+    c1v.intoArray(c, c0 + v1);
+    c2v.intoArray(c, c0 + v2);
   }
 
   private static void tile4x1(float[] a, int a0, int lda, int k, float[] b, int b0, int ldb,
-                              float[] bias, int biasAt, float[] c, int c0, int ldc, boolean accumulate,
-                              VectorMask<Float> cols) {
-    FloatVector s0 = FloatVector.zero(FLOAT), s1 = s0, s2 = s0, s3 = s0;
+                              float[] c, int c0, int ldc, int colsLeft) {
+    VectorMask<Float> cols = FLOAT.indexInRange(0, colsLeft);
+    final int r1 = c0 + ldc;
+    final int r2 = r1 + ldc;
+    final int r3 = r2 + ldc;
+    FloatVector s0 = FloatVector.fromArray(FLOAT, c, c0, cols);
+    FloatVector s1 = FloatVector.fromArray(FLOAT, c, r1, cols);
+    FloatVector s2 = FloatVector.fromArray(FLOAT, c, r2, cols);
+    FloatVector s3 = FloatVector.fromArray(FLOAT, c, r3, cols);
     int a1 = a0 + lda;
     int a2 = a1 + lda;
     int a3 = a2 + lda;
@@ -124,31 +159,20 @@ public final class VectorDense implements DenseKernels {
       s2 = bv.fma(FloatVector.broadcast(FLOAT, a[a2 + p]), s2);
       s3 = bv.fma(FloatVector.broadcast(FLOAT, a[a3 + p]), s3);
     }
-    storeMasked(s0, bias, biasAt, c, c0, accumulate, cols);
-    storeMasked(s1, bias, biasAt, c, c0 + ldc, accumulate, cols);
-    storeMasked(s2, bias, biasAt, c, c0 + 2 * ldc, accumulate, cols);
-    storeMasked(s3, bias, biasAt, c, c0 + 3 * ldc, accumulate, cols);
+    s0.intoArray(c, c0, cols);
+    s1.intoArray(c, r1, cols);
+    s2.intoArray(c, r2, cols);
+    s3.intoArray(c, r3, cols);
   }
 
-  private static void tile1x1(float[] a, int a0, int k, float[] b, int b0, int ldb,
-                              float[] bias, int biasAt, float[] c, int c0, boolean accumulate,
-                              VectorMask<Float> cols) {
-    FloatVector s = FloatVector.zero(FLOAT);
+  private static void tile1x1(float[] a, int a0, int k, float[] b, int b0, int ldb, float[] c, int c0,
+                              int colsLeft) {
+    VectorMask<Float> cols = FLOAT.indexInRange(0, colsLeft);
+    FloatVector s = FloatVector.fromArray(FLOAT, c, c0, cols);
     for (int p = 0, bp = b0; p < k; p++, bp += ldb) {
       s = FloatVector.fromArray(FLOAT, b, bp, cols).fma(FloatVector.broadcast(FLOAT, a[a0 + p]), s);
     }
-    storeMasked(s, bias, biasAt, c, c0, accumulate, cols);
-  }
-
-  private static void storeMasked(FloatVector sum, float[] bias, int biasAt, float[] c, int at,
-                                  boolean accumulate, VectorMask<Float> cols) {
-    if (bias != null) {
-      sum = sum.add(FloatVector.fromArray(FLOAT, bias, biasAt, cols));
-    }
-    if (accumulate) {
-      sum = sum.add(FloatVector.fromArray(FLOAT, c, at, cols));
-    }
-    sum.intoArray(c, at, cols);
+    s.intoArray(c, c0, cols);
   }
 
   @Override

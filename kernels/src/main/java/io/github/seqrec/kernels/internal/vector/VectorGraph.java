@@ -5,6 +5,7 @@ import static io.github.seqrec.kernels.internal.vector.Species.FLOAT_LANES;
 
 import io.github.seqrec.kernels.internal.DenseKernels;
 import io.github.seqrec.kernels.internal.GraphKernels;
+import io.github.seqrec.kernels.internal.SelectionKernels;
 import io.github.seqrec.kernels.internal.scalar.ScalarGraph;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -16,17 +17,16 @@ import jdk.incubator.vector.VectorOperators;
  * Vector graph and clustering kernels. The similarity matrix and the k-means assignment are GEMMs
  * through the vector {@link DenseKernels}; this class vectorizes what surrounds them (row scaling,
  * the per-row argmax over k centroid scores, squared distances, the nonzero count and the
- * threshold compare). The rank selections are branchy scalar code shared with
- * {@link ScalarGraph}.
+ * threshold compare). The per-row top-r runs the vector {@link SelectionKernels#topK}; SURGE's
+ * global order statistic is the quickselect shared with {@link ScalarGraph}.
  */
 public final class VectorGraph implements GraphKernels {
-  private static final FloatVector ZERO = FloatVector.zero(FLOAT);
-  private static final FloatVector ONE = FloatVector.broadcast(FLOAT, 1f);
-
   private final DenseKernels dense;
+  private final SelectionKernels selection;
 
-  public VectorGraph(DenseKernels dense) {
+  public VectorGraph(DenseKernels dense, SelectionKernels selection) {
     this.dense = dense;
+    this.selection = selection;
   }
 
   @Override
@@ -65,10 +65,9 @@ public final class VectorGraph implements GraphKernels {
 
   @Override
   public void keepTopPerRow(float[] s, int sOff, int rows, int cols, int r, float[] out, int outOff,
-                            float[] scratch, int scratchOff) {
-    for (int i = 0; i < rows; i++) {
-      ScalarGraph.keepTopInRow(s, sOff + i * cols, cols, r, out, outOff + i * cols, scratch, scratchOff);
-    }
+                            float[] scratch, int scratchOff, int[] indexScratch, int indexOff) {
+    ScalarGraph.keepTopPerRow(selection, s, sOff, rows, cols, r, out, outOff, scratch, scratchOff,
+        indexScratch, indexOff);
   }
 
   @Override
@@ -77,10 +76,12 @@ public final class VectorGraph implements GraphKernels {
     int n = rows * cols;
     float threshold = ScalarGraph.relativeRankThreshold(s, sOff, n, countNonZero(s, sOff, n), ratio, scratch, scratchOff);
     FloatVector thr = FloatVector.broadcast(FLOAT, threshold);
+    FloatVector zero = FloatVector.zero(FLOAT);
+    FloatVector one = FloatVector.broadcast(FLOAT, 1f);
     for (int i = 0; i < n; i += FLOAT_LANES) {
       VectorMask<Float> m = FLOAT.indexInRange(i, n);
       VectorMask<Float> above = FloatVector.fromArray(FLOAT, s, sOff + i, m).compare(VectorOperators.GT, thr, m);
-      ZERO.blend(ONE, above).intoArray(adjacency, aOff + i, m);
+      zero.blend(one, above).intoArray(adjacency, aOff + i, m);
     }
     return threshold;
   }
@@ -209,10 +210,14 @@ public final class VectorGraph implements GraphKernels {
     }
   }
 
-  /** {@code sum_t (a[t] - b[t])^2} from the differences, two accumulators and a masked tail. */
+  /**
+   * {@code sum_t (a[t] - b[t])^2} from the differences, two accumulators and a masked tail. The
+   * accumulators start from {@code FloatVector.zero}, not from a static final vector constant: a
+   * loop phi fed by a constant box keeps C2 from scalarizing it, which boxes every iteration.
+   */
   static float squaredDistance(float[] a, int aOff, float[] b, int bOff, int d) {
-    FloatVector s0 = ZERO;
-    FloatVector s1 = ZERO;
+    FloatVector s0 = FloatVector.zero(FLOAT);
+    FloatVector s1 = FloatVector.zero(FLOAT);
     int i = 0;
     for (; i + 2 * FLOAT_LANES <= d; i += 2 * FLOAT_LANES) {
       FloatVector d0 = FloatVector.fromArray(FLOAT, a, aOff + i).sub(FloatVector.fromArray(FLOAT, b, bOff + i));

@@ -49,7 +49,7 @@ public final class VectorKernelProvider extends KernelProvider {
     convolution = new VectorConvolution(dense, activations);
     selection = new VectorSelection();
     hashing = new VectorHashing(dense);
-    graph = new VectorGraph(dense);
+    graph = new VectorGraph(dense, selection);
   }
 
   private static boolean vmFlagTrue(String flag) {

@@ -12,10 +12,9 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * Vector normalization kernels.
  *
- * <p>Layer norm and L2 normalization reduce each row (two partial-sum vectors, masked tail), then
- * apply one broadcast scale. Layer norm keeps PyTorch's two passes (mean, then squared deviations)
- * rather than {@code E[x²] - E[x]²}, which cancels, and sums the mean in double (lanes widened
- * with {@code F2D}) so that outputs next to zero keep their relative precision. Batch norm works on blocks of rows: for each
+ * <p>Layer norm and L2 normalization reduce each row (partial-sum vectors, masked tail), then
+ * apply one broadcast scale. Layer norm takes its moments in one pass in double (see
+ * {@code layerNormRow}), which keeps outputs next to zero at full relative precision. Batch norm works on blocks of rows: for each
  * vector of channels it computes {@code gamma / sqrt(var + eps)} once and applies it to every row
  * of the block, so the square root and division are paid once per block, not per row, while the
  * block stays in L1. Results differ from the double-precision scalar definition by float rounding
@@ -28,53 +27,60 @@ public final class VectorNormalization implements NormalizationKernels {
   @Override
   public void layerNorm(float[] x, int xOff, float[] y, int yOff, int rows, int d, float[] gamma, float[] beta, float eps) {
     for (int r = 0; r < rows; r++) {
-      int xr = xOff + r * d;
-      // The mean in double, kept as a float pair hi + lo: (x - hi) - lo is then exact to the last
-      // bit even for x next to the mean, where a float mean would leave an error of about
-      // 2^-24 |x| that, relative to a near-zero output, is unbounded.
-      double mean = sumAsDouble(x, xr, d) / d;
-      float hi = (float) mean;
-      float lo = (float) (mean - hi);
-      float var = sumSquaredDeviations(x, xr, d, hi, lo) / d;
-      float rstd = (float) (1.0 / Math.sqrt((double) var + eps));
-      if (gamma == null && beta == null) {
-        scaleRow(x, xr, y, yOff + r * d, d, hi, lo, rstd);
-      } else {
-        scaleRowAffine(x, xr, y, yOff + r * d, d, hi, lo, rstd, gamma, beta);
-      }
+      layerNormRow(x, xOff + r * d, y, yOff + r * d, d, gamma, beta, eps);
     }
   }
 
-  /** The row sum with float lanes widened to double ({@code F2D}, two halves per vector). */
-  private static double sumAsDouble(float[] x, int at, int d) {
+  /**
+   * One pass for the moments, in double (float lanes widened with {@code F2D}, two halves per
+   * vector): in double, {@code E[x²] - E[x]²} loses only {@code log2(mean²/var)} of 53 bits, far
+   * from float's 24, so the second pass over the row that float would need is saved. The mean is
+   * then applied as a float pair {@code hi + lo}: {@code (x - hi) - lo} is exact to the last bit
+   * even next to the mean, where a float mean would leave an error of about {@code 2^-24 |x|}
+   * that, relative to a near-zero output, is unbounded. Rows whose mean dwarfs their spread fall
+   * back to a second pass over the exact deviations.
+   */
+  private static void layerNormRow(float[] x, int xr, float[] y, int yr, int d, float[] gamma, float[] beta, float eps) {
     DoubleVector s0 = (DoubleVector) FloatVector.zero(FLOAT).convert(VectorOperators.F2D, 0);
     DoubleVector s1 = s0;
+    DoubleVector q0 = s0;
+    DoubleVector q1 = s0;
     for (int j = 0; j < d; j += V) {
-      FloatVector v = FloatVector.fromArray(FLOAT, x, at + j, FLOAT.indexInRange(j, d));
-      s0 = s0.add((DoubleVector) v.convert(VectorOperators.F2D, 0));
-      s1 = s1.add((DoubleVector) v.convert(VectorOperators.F2D, 1));
+      FloatVector v = FloatVector.fromArray(FLOAT, x, xr + j, FLOAT.indexInRange(j, d));
+      DoubleVector a = (DoubleVector) v.convert(VectorOperators.F2D, 0);
+      DoubleVector b = (DoubleVector) v.convert(VectorOperators.F2D, 1);
+      s0 = s0.add(a);
+      s1 = s1.add(b);
+      q0 = a.fma(a, q0);
+      q1 = b.fma(b, q1);
     }
-    return s0.add(s1).reduceLanes(VectorOperators.ADD);
+    double mean = s0.add(s1).reduceLanes(VectorOperators.ADD) / d;
+    double var = Math.max(0.0, q0.add(q1).reduceLanes(VectorOperators.ADD) / d - mean * mean);
+    float hi = (float) mean;
+    float lo = (float) (mean - hi);
+    if (var < mean * mean * 0x1p-24) {
+      // |mean| > 4096 std: the one-pass variance would keep fewer than 29 bits; take the deviations.
+      var = sumSquaredDeviations(x, xr, d, hi, lo) / d;
+    }
+    float rstd = (float) (1.0 / Math.sqrt(var + eps));
+    if (gamma == null && beta == null) {
+      scaleRow(x, xr, y, yr, d, hi, lo, rstd);
+    } else {
+      scaleRowAffine(x, xr, y, yr, d, hi, lo, rstd, gamma, beta);
+    }
   }
 
-  private static float sumSquaredDeviations(float[] x, int at, int d, float hi, float lo) {
+  /** {@code sum(((x - hi) - lo)²)} in float lanes (the deviations are exact, the squares positive). */
+  private static double sumSquaredDeviations(float[] x, int at, int d, float hi, float lo) {
     FloatVector hv = FloatVector.broadcast(FLOAT, hi);
     FloatVector lv = FloatVector.broadcast(FLOAT, lo);
-    FloatVector s0 = FloatVector.zero(FLOAT);
-    FloatVector s1 = s0;
-    int j = 0;
-    for (; j + 2 * V <= d; j += 2 * V) {
-      FloatVector d0 = FloatVector.fromArray(FLOAT, x, at + j).sub(hv).sub(lv);
-      FloatVector d1 = FloatVector.fromArray(FLOAT, x, at + j + V).sub(hv).sub(lv);
-      s0 = d0.fma(d0, s0);
-      s1 = d1.fma(d1, s1);
-    }
-    for (; j < d; j += V) {
+    FloatVector acc = FloatVector.zero(FLOAT);
+    for (int j = 0; j < d; j += V) {
       VectorMask<Float> m = FLOAT.indexInRange(j, d);
-      FloatVector d0 = FloatVector.fromArray(FLOAT, x, at + j, m).sub(hv).sub(lv);
-      s0 = s0.add(d0.mul(d0), m);
+      FloatVector dev = FloatVector.fromArray(FLOAT, x, at + j, m).sub(hv).sub(lv);
+      acc = acc.add(dev.mul(dev), m);
     }
-    return s0.add(s1).reduceLanes(VectorOperators.ADD);
+    return acc.reduceLanes(VectorOperators.ADD);
   }
 
   /** {@code y = ((x - hi) - lo) scale}. */

@@ -1,0 +1,46 @@
+package io.github.seqrec.cuda;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Which PTX build a context loads: by compute capability, or forced with -Dseqrec.cuda.ptx. */
+class PtxTargetTest {
+
+  @AfterEach
+  void clear() {
+    System.clearProperty(CudaContext.PTX_PROPERTY);
+  }
+
+  @Test
+  void theNewestTargetTheDeviceRuns() throws CudaUnavailableException {
+    try (CudaContext hopper = CudaContext.open(new NoLaunchDriver(9, 0));
+         CudaContext ampere = CudaContext.open(new NoLaunchDriver(8, 6))) {
+      assertThat(hopper.ptxTarget()).isEqualTo("sm_90");
+      assertThat(ampere.ptxTarget()).isEqualTo("compute_75");
+      assertThat(hopper.kernelNames()).contains("seqrec_gemm", "seqrec_target_attention", "seqrec_topk_rows");
+    }
+    assertThatThrownBy(() -> CudaContext.open(new NoLaunchDriver(7, 0)))
+        .isInstanceOf(CudaUnavailableException.class)
+        .satisfies(e -> assertThat(((CudaUnavailableException) e).reason())
+            .isEqualTo(CudaUnavailableException.Reason.DEVICE_TOO_OLD));
+  }
+
+  @Test
+  void forcedByTheProperty() throws CudaUnavailableException {
+    System.setProperty(CudaContext.PTX_PROPERTY, "compute_75");
+    try (CudaContext hopper = CudaContext.open(new NoLaunchDriver(9, 0))) {
+      assertThat(hopper.ptxTarget()).isEqualTo("compute_75");
+    }
+    System.setProperty(CudaContext.PTX_PROPERTY, "sm_90");
+    assertThatThrownBy(() -> CudaContext.open(new NoLaunchDriver(8, 9)))
+        .isInstanceOf(CudaUnavailableException.class)
+        .hasMessage("-Dseqrec.cuda.ptx=sm_90 needs compute capability 9.0, no-launch test driver has 8.9");
+    System.setProperty(CudaContext.PTX_PROPERTY, "sm_80");
+    assertThatThrownBy(() -> CudaContext.open(new NoLaunchDriver(9, 0)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("-Dseqrec.cuda.ptx must be auto, sm_90 or compute_75, got 'sm_80'");
+  }
+}
