@@ -154,7 +154,7 @@ public final class Din implements SequentialModel {
     if (history == null || candidates == null) {
       throw new IllegalArgumentException("history and candidates must not be null");
     }
-    if (history.categoryIds() == null) {
+    if (history.length() > 0 && history.categoryIds() == null) {
       HistoryChecks.requireFields(NAME, FIELDS, history); // throws, naming the missing field
     }
     int first = HistoryChecks.firstKept(history, maxLen);
@@ -227,7 +227,11 @@ public final class Din implements SequentialModel {
       cand = new float[c * d];
       pooled = new float[c * d];
       x = new float[c * 3 * d];
-      attScratch = new float[Attention.dinAttentionScratchSize(owner.unit, c, owner.maxLen)];
+      int need = 0;
+      for (int l = 1; l <= owner.maxLen; l++) { // the kernel's blocking makes the need not monotone in l
+        need = Math.max(need, Attention.dinAttentionScratchSize(owner.unit, c, l));
+      }
+      attScratch = new float[need];
       mlpScratch = new float[owner.mlp.scratchSize(c)];
       cands = c;
     }
