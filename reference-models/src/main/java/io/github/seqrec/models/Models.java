@@ -32,6 +32,7 @@ public final class Models {
   private static Map<String, Loader> index() {
     List<Loader> all = new ArrayList<>();
     all.add(Din.LOADER);
+    all.add(Dien.LOADER);
     Map<String, Loader> byName = new TreeMap<>();
     for (Loader loader : all) {
       byName.put(loader.info().name(), loader);
