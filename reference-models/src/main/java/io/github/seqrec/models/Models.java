@@ -33,6 +33,7 @@ public final class Models {
     List<Loader> all = new ArrayList<>();
     all.add(Din.LOADER);
     all.add(Dien.LOADER);
+    all.add(Tim.LOADER);
     Map<String, Loader> byName = new TreeMap<>();
     for (Loader loader : all) {
       byName.put(loader.info().name(), loader);
