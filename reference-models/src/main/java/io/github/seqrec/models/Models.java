@@ -35,6 +35,9 @@ public final class Models {
     all.add(Eta.LOADER);
     all.add(Twin.LOADER);
     all.add(TwinV2.LOADER);
+    all.add(Din.LOADER);
+    all.add(Dien.LOADER);
+    all.add(Tim.LOADER);
     Map<String, Loader> byName = new TreeMap<>();
     for (Loader loader : all) {
       byName.put(loader.info().name(), loader);
