@@ -21,8 +21,14 @@ record BenchResult(String className, String method, SortedMap<String, String> pa
     return className.substring(className.lastIndexOf('.') + 1);
   }
 
-  /** The method name without its backend suffix ({@code linearVector -> linear}). */
+  /**
+   * The method name without its backend suffix ({@code linearVector -> linear}); benchmarks whose
+   * methods are just {@code scalar} and {@code vector} are named by their class alone.
+   */
   String kernel() {
+    if (method.equals("scalar") || method.equals("vector")) {
+      return "";
+    }
     for (String suffix : new String[] {"Scalar", "Vector"}) {
       if (method.endsWith(suffix)) {
         return method.substring(0, method.length() - suffix.length());
@@ -33,10 +39,10 @@ record BenchResult(String className, String method, SortedMap<String, String> pa
 
   /** {@code scalar}, {@code vector} or {@code ""} for benchmarks that are not backend pairs. */
   String backend() {
-    if (method.endsWith("Scalar")) {
+    if (method.endsWith("Scalar") || method.equals("scalar")) {
       return "scalar";
     }
-    if (method.endsWith("Vector")) {
+    if (method.endsWith("Vector") || method.equals("vector")) {
       return "vector";
     }
     return "";

@@ -43,19 +43,23 @@ final class Plots {
     BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
   }
 
+  /** Parameter names that mean "history length" in the benchmarks. */
+  private static final List<String> LENGTH_PARAMS = List.of("L", "l", "length");
+
   /**
-   * For every benchmark class with an {@code L} (history length) parameter: seconds per op against
-   * L, one series per method and remaining parameters, log-log.
+   * For every benchmark class with a history-length parameter: seconds per op against the
+   * length, one series per method and remaining parameters, log-log.
    */
   static void scaling(List<BenchResult> results, Path outDir) throws IOException {
     Map<String, Map<String, TreeMap<Double, Double>>> byClass = new TreeMap<>();
     for (BenchResult r : results) {
-      String length = r.params().get("L");
-      if (length == null) {
+      String key = LENGTH_PARAMS.stream().filter(r.params()::containsKey).findFirst().orElse(null);
+      if (key == null) {
         continue;
       }
+      String length = r.params().get(key);
       TreeMap<String, String> rest = new TreeMap<>(r.params());
-      rest.remove("L");
+      rest.remove(key);
       String series = r.method() + (rest.isEmpty() ? "" : " " + rest);
       byClass.computeIfAbsent(r.simpleClassName(), k -> new TreeMap<>())
           .computeIfAbsent(series, k -> new TreeMap<>())

@@ -188,7 +188,8 @@ public final class Report {
       String key = r.className() + "#" + r.kernel() + "#" + r.paramsText();
       Row row = rows.computeIfAbsent(key, k -> new Row());
       row.className = r.className();
-      row.name = r.simpleClassName().replace("Benchmark", "") + "." + r.kernel();
+      String base = r.simpleClassName().replace("Benchmark", "");
+      row.name = r.kernel().isEmpty() ? base : base + "." + r.kernel();
       row.params = r.paramsText();
       switch (r.backend()) {
         case "scalar" -> row.scalar = r;
@@ -199,12 +200,17 @@ public final class Report {
     return new ArrayList<>(rows.values());
   }
 
-  /** The benchmark class's declared work per op, or null if it declares none. */
+  /**
+   * The benchmark class's declared work per op, or null if it declares none. The map holds the
+   * JMH params plus {@code method}, for classes whose methods do different amounts of work.
+   */
   static Work work(BenchResult r) {
     try {
       Class<?> type = Class.forName(r.className());
       Method method = type.getMethod("workPerOp", Map.class);
-      return (Work) method.invoke(null, r.params());
+      Map<String, String> params = new TreeMap<>(r.params());
+      params.put("method", r.method());
+      return (Work) method.invoke(null, params);
     } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
       return null;
     }

@@ -72,15 +72,19 @@ public final class VectorActivations implements ActivationKernels {
 
   // ---------------------------------------------------------------- element-wise kernels
 
+  /**
+   * The lane-wise sigmoid written out in the loop (not through {@link #sigmoid(FloatVector)}): the
+   * kernel is called from large model methods whose inlining budget can run out, and a vector
+   * passed to a method that is not inlined is boxed.
+   */
   @Override
   public void sigmoid(float[] x, int xOff, float[] y, int yOff, int n) {
-    int i = 0;
-    for (; i + V <= n; i += V) {
-      sigmoid(FloatVector.fromArray(FLOAT, x, xOff + i)).intoArray(y, yOff + i);
-    }
-    if (i < n) {
+    FloatVector one = FloatVector.broadcast(FLOAT, 1f);
+    for (int i = 0; i < n; i += V) {
       VectorMask<Float> m = FLOAT.indexInRange(i, n);
-      sigmoid(FloatVector.fromArray(FLOAT, x, xOff + i, m)).intoArray(y, yOff + i, m);
+      FloatVector v = FloatVector.fromArray(FLOAT, x, xOff + i, m);
+      FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
+      one.blend(e, v.compare(VectorOperators.LT, 0f)).div(e.add(one)).intoArray(y, yOff + i, m);
     }
   }
 

@@ -120,17 +120,14 @@ public final class VectorNormalization implements NormalizationKernels {
         scale = (gamma == null ? FloatVector.broadcast(FLOAT, 1f) : FloatVector.fromArray(FLOAT, gamma, j, m)).div(scale);
         FloatVector shift = beta == null ? FloatVector.zero(FLOAT) : FloatVector.fromArray(FLOAT, beta, j, m);
         FloatVector mu = FloatVector.fromArray(FLOAT, mean, j, m);
+        // y = (x - mu) scale + shift down the block's rows, in this loop rather than a helper:
+        // vectors passed to a method C2 does not inline get boxed (an allocation per call).
         int at = r0 * channels + j;
-        applyColumns(x, xOff + at, y, yOff + at, blockRows, channels, mu, scale, shift, m);
+        for (int r = 0; r < blockRows; r++) {
+          int rowAt = at + r * channels;
+          FloatVector.fromArray(FLOAT, x, xOff + rowAt, m).sub(mu).fma(scale, shift).intoArray(y, yOff + rowAt, m);
+        }
       }
-    }
-  }
-
-  /** {@code y = (x - mu) scale + shift} down {@code count} rows of one vector of channels. */
-  private static void applyColumns(float[] x, int xAt, float[] y, int yAt, int count, int stride,
-                                   FloatVector mu, FloatVector scale, FloatVector shift, VectorMask<Float> m) {
-    for (int r = 0; r < count; r++) {
-      FloatVector.fromArray(FLOAT, x, xAt + r * stride, m).sub(mu).fma(scale, shift).intoArray(y, yAt + r * stride, m);
     }
   }
 
