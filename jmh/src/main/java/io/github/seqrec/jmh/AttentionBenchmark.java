@@ -103,6 +103,17 @@ public class AttentionBenchmark {
   }
 
   /** FLOPs of one target-attention call: {@code Q Kᵀ} and {@code W V}, 2 B L H (dk + dv); softmax not counted. */
+  /** Work per op for the report: target attention or the DIN unit, by method name. */
+  public static Work workPerOp(java.util.Map<String, String> p) {
+    int b = Work.intParam(p, "b");
+    int l = Work.intParam(p, "l");
+    if (p.getOrDefault("method", "").startsWith("din")) {
+      return Work.flops(dinFlops(b, l, D, DIN_HIDDEN));
+    }
+    int heads = Work.intParam(p, "heads");
+    return Work.flops(targetAttentionFlops(b, l, heads, D / heads, D / heads));
+  }
+
   public static long targetAttentionFlops(int b, int l, int heads, int dk, int dv) {
     return 2L * b * l * heads * (dk + dv);
   }

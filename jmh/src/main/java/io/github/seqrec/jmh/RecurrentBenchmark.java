@@ -90,6 +90,22 @@ public class RecurrentBenchmark {
   }
 
   /** FLOPs of a GRU scan with one sequence per row: {@code 2 rows T 3H (in + H)} (the two gate GEMMs). */
+  /** Work per op for the report, by method name. */
+  public static Work workPerOp(java.util.Map<String, String> p) {
+    int rows = Work.intParam(p, "rows");
+    int steps = Work.intParam(p, "steps");
+    int in = Work.intParam(p, "in");
+    int hidden = Work.intParam(p, "hidden");
+    String method = p.getOrDefault("method", "");
+    if (method.startsWith("augru")) {
+      return Work.flops(sharedScanFlops(rows, steps, in, hidden));
+    }
+    if (method.startsWith("lstm")) {
+      return Work.flops(lstmStepFlops(rows, in, hidden));
+    }
+    return Work.flops(gruScanFlops(rows, steps, in, hidden));
+  }
+
   public static long gruScanFlops(int rows, int steps, int in, int hidden) {
     return 2L * rows * steps * 3 * hidden * (in + hidden);
   }
