@@ -31,6 +31,7 @@ mha.q_proj_weight [64, 64], mha.k_proj_weight [64, 64], mha.v_proj_weight [64, 8
 (heads = consecutive blocks of 16 rows), mha.out_proj.weight [64, 64] (W^o),
 mlp.hidden.{0,1}.*, mlp.out.*``.
 """
+import abc
 import math
 
 import torch
@@ -60,9 +61,10 @@ class TwinBase(nn.Module):
         self.mlp = MLP(2 * h, mlp_hidden, activation)
         self.topk, self.heads = topk, heads
 
+    @abc.abstractmethod
     def cross_features(self, hist_cross):
-        """[B, L, J, ...] -> list of J tensors [B, L, H_c]."""
-        raise NotImplementedError
+        """[B, L, J, ...] -> list of J tensors [B, L, H_c]: TWIN embeds bucket ids, TWIN-V2 scales
+        numeric features; each subclass defines it."""
 
     def extra_bias(self, batch):
         """Additional per-behaviour bias [B, L] shared by the heads (TWIN-V2: ln n)."""
