@@ -9,10 +9,15 @@ import java.util.Set;
 public final class HistoryChecks {
   private HistoryChecks() {}
 
-  /** Fails unless the history carries every field the model needs. */
+  private static final HistoryField[] ALL_FIELDS = HistoryField.values();
+
+  /**
+   * Fails unless the history carries every field the model needs. Allocation-free (no iterator,
+   * no {@code values()} copy), so models call it on every request.
+   */
   public static void requireFields(String model, Set<HistoryField> required, UserHistory history) {
-    for (HistoryField field : required) {
-      if (!history.has(field)) {
+    for (HistoryField field : ALL_FIELDS) {
+      if (required.contains(field) && !history.has(field)) {
         throw new IllegalArgumentException(model + " needs the history field " + field + ", the history has "
             + history.fields());
       }

@@ -67,7 +67,6 @@ public final class Twin implements SequentialModel {
   private static final Set<HistoryField> FIELDS =
       EnumSet.of(HistoryField.ITEM_IDS, HistoryField.CATEGORY_IDS, HistoryField.CROSS_BUCKETS);
 
-  private static final HistoryField[] FIELD_LIST = FIELDS.toArray(new HistoryField[0]);
 
   private final TwinCore core;
   private final int nCross;
@@ -162,7 +161,7 @@ public final class Twin implements SequentialModel {
       core.score(w, 0, candidates, logits, logitsOff);
       return;
     }
-    core.requireFields(FIELDS, FIELD_LIST, history);
+    HistoryChecks.requireFields(NAME, FIELDS, history);
     if (history.crossDim() != nCross) {
       throw new IllegalArgumentException(NAME + " needs " + nCross + " cross buckets per action (crossDim), got "
           + history.crossDim());

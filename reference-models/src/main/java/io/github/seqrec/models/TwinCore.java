@@ -9,7 +9,6 @@ import io.github.seqrec.models.layers.ModelOptions;
 import io.github.seqrec.models.safetensors.SafeTensors;
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.Set;
 
 /**
  * The machinery TWIN and TWIN-V2 share ({@code golden/models/twin.py::TwinBase}): inherent keys and
@@ -107,27 +106,6 @@ final class TwinCore {
 
   // ----------------------------------------------------------------------------------------------
   // checks
-
-  /**
-   * {@link HistoryChecks#requireFields} without its per-call {@code EnumSet} (scoring allocates nothing):
-   * the shared check runs, and throws, only when a field is missing.
-   */
-  void requireFields(Set<HistoryField> required, HistoryField[] list, UserHistory h) {
-    for (HistoryField f : list) {
-      boolean present = switch (f) {
-        case ITEM_IDS -> h.itemIds() != null;
-        case CATEGORY_IDS -> h.categoryIds() != null;
-        case TIMESTAMPS -> h.timestamps() != null;
-        case ACTION_TYPES -> h.actionTypes() != null;
-        case CROSS_BUCKETS -> h.crossBuckets() != null;
-        case CROSS_NUMERIC -> h.crossNumeric() != null;
-        case CLUSTER_SIZES -> h.clusterSizes() != null;
-      };
-      if (!present) {
-        HistoryChecks.requireFields(model, required, h);
-      }
-    }
-  }
 
   void checkInherent(UserHistory h, int first) {
     HistoryChecks.ids("history itemIds", h.itemIds(), first, h.length(), emb.itemVocabulary());

@@ -66,7 +66,6 @@ public final class TwinV2 implements SequentialModel {
 
   private static final Set<HistoryField> CLUSTER_FIELDS = EnumSet.of(HistoryField.ITEM_IDS,
       HistoryField.CATEGORY_IDS, HistoryField.CROSS_NUMERIC, HistoryField.CLUSTER_SIZES);
-  private static final HistoryField[] CLUSTER_FIELD_LIST = CLUSTER_FIELDS.toArray(new HistoryField[0]);
 
   private final TwinCore core;
   private final int nNum;
@@ -181,7 +180,7 @@ public final class TwinV2 implements SequentialModel {
       core.score(w, 0, candidates, logits, logitsOff);
       return;
     }
-    core.requireFields(CLUSTER_FIELDS, CLUSTER_FIELD_LIST, history);
+    HistoryChecks.requireFields(NAME, CLUSTER_FIELDS, history);
     if (history.crossDim() != nNum) {
       throw new IllegalArgumentException(NAME + " needs " + nNum + " numeric features per action (crossDim), got "
           + history.crossDim());
