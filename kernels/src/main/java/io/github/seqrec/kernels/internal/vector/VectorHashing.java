@@ -490,15 +490,16 @@ public final class VectorHashing implements HashingKernels {
     int step = 4 * LONG_LANES;
     int end = from + (to - from) / step * step;
     int dense = Math.min(end, denseEnd(k, m, cut, from, to));
-    int i = from;
-    for (; i < dense; i += step) {
+    // One call site per vector method: C2 inlines the whole scan into this method, and a second
+    // copy of the group admission can push the inline tree past its size limit, leaving some
+    // Vector API calls un-intrinsified (they then allocate on every call).
+    for (int i = from; i < end; i += step) {
+      if (i >= dense && (i = nextHit64(q, sigs, sOff, i, end, cut)) >= end) {
+        break;
+      }
       cut = admitGroup64(q, sigs, sOff, i, k, m, cap, cut, st, base);
     }
-    while ((i = nextHit64(q, sigs, sOff, i, end, cut)) < end) {
-      cut = admitGroup64(q, sigs, sOff, i, k, m, cap, cut, st, base);
-      i += step;
-    }
-    for (i = end; i < to; i++) {
+    for (int i = end; i < to; i++) {
       cut = admit(Long.bitCount(q ^ sigs[sOff + i]), i, cut, k, m, cap, st, base);
     }
     return cut;
@@ -527,17 +528,24 @@ public final class VectorHashing implements HashingKernels {
     LongVector c1 = pc(sigs, sOff + i + LONG_LANES, qv);
     LongVector c2 = pc(sigs, sOff + i + 2 * LONG_LANES, qv);
     LongVector c3 = pc(sigs, sOff + i + 3 * LONG_LANES, qv);
-    if (c0.min(c1).min(c2.min(c3)).compare(VectorOperators.LT, cut).anyTrue()) {
-      // each mask is taken after the previous admissions: a lower cutoff only drops lanes
-      cut = admit64(c0.compare(VectorOperators.LT, cut).toLong(), q, sigs, sOff, i, k, m, cap, cut, st, base);
-      cut = admit64(c1.compare(VectorOperators.LT, cut).toLong(), q, sigs, sOff, i + LONG_LANES, k, m, cap, cut,
-          st, base);
-      cut = admit64(c2.compare(VectorOperators.LT, cut).toLong(), q, sigs, sOff, i + 2 * LONG_LANES, k, m, cap, cut,
-          st, base);
-      cut = admit64(c3.compare(VectorOperators.LT, cut).toLong(), q, sigs, sOff, i + 3 * LONG_LANES, k, m, cap, cut,
-          st, base);
+    if (!c0.min(c1).min(c2.min(c3)).compare(VectorOperators.LT, cut).anyTrue()) {
+      return cut;
     }
-    return cut;
+    // All four masks are taken before any admission, so no vector is live across a call (C2 would
+    // box it whenever admit64 is not inlined). They hold the lanes below the cutoff at entry: a
+    // superset of those below the cutoff as it drops, and admit() skips the ones no longer below.
+    return admitLanes(c0.compare(VectorOperators.LT, cut).toLong(), c1.compare(VectorOperators.LT, cut).toLong(),
+        c2.compare(VectorOperators.LT, cut).toLong(), c3.compare(VectorOperators.LT, cut).toLong(),
+        q, sigs, sOff, i, k, m, cap, cut, st, base);
+  }
+
+  /** Admits the lanes set in the masks of the 4 vectors at position i (scalar code: no vector crosses the call). */
+  private static int admitLanes(long m0, long m1, long m2, long m3, long q, long[] sigs, int sOff, int i, int k,
+                                int m, int cap, int cut, int[] st, int base) {
+    cut = admit64(m0, q, sigs, sOff, i, k, m, cap, cut, st, base);
+    cut = admit64(m1, q, sigs, sOff, i + LONG_LANES, k, m, cap, cut, st, base);
+    cut = admit64(m2, q, sigs, sOff, i + 2 * LONG_LANES, k, m, cap, cut, st, base);
+    return admit64(m3, q, sigs, sOff, i + 3 * LONG_LANES, k, m, cap, cut, st, base);
   }
 
   private static int admit64(long lanes, long q, long[] sigs, int sOff, int pos, int k, int m, int cap, int cut,
@@ -553,20 +561,18 @@ public final class VectorHashing implements HashingKernels {
   private static int scanBlocked(long[] q, int qAt, int words, long[] bl, int bOff, int from, int to, int k, int m,
                                  int cap, int cut, int[] st, int base) {
     int dense = denseEnd(k, m, cut, from, to);
-    int pos = from;
-    for (; pos < dense; pos += BLOCK) {
-      cut = admitBlock(q, qAt, words, bl, bOff, pos, to, k, m, cap, cut, st, base);
-    }
-    while (pos < to) {
-      pos = switch (words) {
-        case 2 -> nextHitBlocked2(q, qAt, bl, bOff, pos, to, cut);
-        case 4 -> nextHitBlocked4(q, qAt, bl, bOff, pos, to, cut);
-        default -> nextHitBlockedN(q, qAt, words, bl, bOff, pos, to, cut);
-      };
-      if (pos < to) {
-        cut = admitBlock(q, qAt, words, bl, bOff, pos, to, k, m, cap, cut, st, base);
-        pos += BLOCK;
+    for (int pos = from; pos < to; pos += BLOCK) { // one admitBlock call site, as in scan64
+      if (pos >= dense) {
+        pos = switch (words) {
+          case 2 -> nextHitBlocked2(q, qAt, bl, bOff, pos, to, cut);
+          case 4 -> nextHitBlocked4(q, qAt, bl, bOff, pos, to, cut);
+          default -> nextHitBlockedN(q, qAt, words, bl, bOff, pos, to, cut);
+        };
+        if (pos >= to) {
+          break;
+        }
       }
+      cut = admitBlock(q, qAt, words, bl, bOff, pos, to, k, m, cap, cut, st, base);
     }
     return cut;
   }

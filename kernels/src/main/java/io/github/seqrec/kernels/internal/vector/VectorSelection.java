@@ -59,10 +59,16 @@ public final class VectorSelection implements SelectionKernels {
       VectorMask<Float> h2 = passes(scores, off + i + 2 * V, threshold);
       VectorMask<Float> h3 = passes(scores, off + i + 3 * V, threshold);
       if (h0.or(h1).or(h2.or(h3)).anyTrue()) {
-        admit(scores, off, i, h0.toLong(), values, vOff, indices, iOff, m, row);
-        admit(scores, off, i + V, h1.toLong(), values, vOff, indices, iOff, m, row);
-        admit(scores, off, i + 2 * V, h2.toLong(), values, vOff, indices, iOff, m, row);
-        admit(scores, off, i + 3 * V, h3.toLong(), values, vOff, indices, iOff, m, row);
+        // masks become plain bits before the first call: a mask live across a call that C2 does
+        // not inline is boxed on every pass
+        long b0 = h0.toLong();
+        long b1 = h1.toLong();
+        long b2 = h2.toLong();
+        long b3 = h3.toLong();
+        admit(scores, off, i, b0, values, vOff, indices, iOff, m, row);
+        admit(scores, off, i + V, b1, values, vOff, indices, iOff, m, row);
+        admit(scores, off, i + 2 * V, b2, values, vOff, indices, iOff, m, row);
+        admit(scores, off, i + 3 * V, b3, values, vOff, indices, iOff, m, row);
       }
     }
     for (; i < n; i++) {
