@@ -11,6 +11,7 @@ import io.github.seqrec.kernels.internal.scalar.ScalarAttention;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Vector attention kernels, GEMM-shaped (PRIOR-ART D3): no horizontal reduction per key.
@@ -28,19 +29,19 @@ import jdk.incubator.vector.VectorMask;
  * {@code Q Wqᵀ + b1} once per block of targets, and one GEMM of the {@code (targets x behaviours) x d}
  * block of products {@code q * k} against {@code Wdᵀ}, accumulated onto the sum of the two.
  *
- * <p>The gathered kernels run the scalar definition's algorithm on the vector dense and activation
- * kernels: every gathered key belongs to one target, so a dot product per key is cheaper than the
- * transpose a GEMM would need.
+ * <p>The gathered kernels follow the scalar definition's order (every gathered key belongs to one
+ * target, so a dot product per key and head is cheaper than the transpose a GEMM would need), with
+ * the per-head dot products and value updates written out here over whole vectors plus a scalar
+ * tail: heads are narrow (d_k = 16 or 32), and a call into a general dot or axpy per head and key
+ * cost more than its arithmetic.
  */
 public final class VectorAttention implements AttentionKernels {
   private final DenseKernels dense;
   private final ActivationKernels activations;
-  private final ScalarAttention perKey;
 
   public VectorAttention(DenseKernels dense, ActivationKernels activations) {
     this.dense = dense;
     this.activations = activations;
-    this.perKey = new ScalarAttention(dense, activations);
   }
 
   @Override
@@ -135,16 +136,89 @@ public final class VectorAttention implements AttentionKernels {
                                       int heads, int dk, int dv, float scale,
                                       float[] bias, int biasOff, int biasTargetStride, int biasHeadStride,
                                       float[] out, int outOff, float[] scratch, int scratchOff) {
-    perKey.targetAttentionGathered(q, qOff, b, k, kOff, v, vOff, n, index, indexOff, m, count, countOff,
-        heads, dk, dv, scale, bias, biasOff, biasTargetStride, biasHeadStride, out, outOff, scratch, scratchOff);
+    int qw = heads * dk;
+    int vw = heads * dv;
+    for (int t = 0; t < b; t++) {
+      int c = count == null ? m : count[countOff + t];
+      int qt = qOff + t * qw;
+      for (int j = 0; j < c; j++) {
+        int r = row(index, indexOff, m, t, j);
+        for (int h = 0; h < heads; h++) {
+          float s = scale * headDot(q, qt + h * dk, k, kOff + r * qw + h * dk, dk);
+          if (bias != null) {
+            s += bias[biasOff + t * biasTargetStride + h * biasHeadStride + r];
+          }
+          scratch[scratchOff + h * m + j] = s;
+        }
+      }
+      for (int h = 0; h < heads; h++) {
+        activations.softmax(scratch, scratchOff + h * m, scratch, scratchOff + h * m, c, c);
+      }
+      int at = outOff + t * vw;
+      Arrays.fill(out, at, at + vw, 0f);
+      for (int j = 0; j < c; j++) {
+        int vr = vOff + row(index, indexOff, m, t, j) * vw;
+        for (int h = 0; h < heads; h++) {
+          headAxpy(scratch[scratchOff + h * m + j], v, vr + h * dv, out, at + h * dv, dv);
+        }
+      }
+    }
+  }
+
+  /** The target row of target t's j-th selected key: {@code index[t m + j]}, or {@code t m + j} without an index. */
+  private static int row(int[] index, int indexOff, int m, int t, int j) {
+    return index == null ? t * m + j : index[indexOff + t * m + j];
+  }
+
+  /** {@code a . b} over {@code n} floats: whole vectors, then a scalar tail. */
+  private static float headDot(float[] a, int aOff, float[] b, int bOff, int n) {
+    float sum = 0f;
+    int i = 0;
+    if (n >= FLOAT_LANES) {
+      FloatVector acc = FloatVector.fromArray(FLOAT, a, aOff).mul(FloatVector.fromArray(FLOAT, b, bOff));
+      for (i = FLOAT_LANES; i + FLOAT_LANES <= n; i += FLOAT_LANES) {
+        acc = FloatVector.fromArray(FLOAT, a, aOff + i).fma(FloatVector.fromArray(FLOAT, b, bOff + i), acc);
+      }
+      sum = acc.reduceLanes(VectorOperators.ADD);
+    }
+    for (; i < n; i++) {
+      sum = Math.fma(a[aOff + i], b[bOff + i], sum);
+    }
+    return sum;
+  }
+
+  /** {@code y += alpha x} over {@code n} floats: whole vectors, then a scalar tail. */
+  private static void headAxpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+    FloatVector av = FloatVector.broadcast(FLOAT, alpha);
+    int i = 0;
+    for (; i + FLOAT_LANES <= n; i += FLOAT_LANES) {
+      FloatVector.fromArray(FLOAT, x, xOff + i).fma(av, FloatVector.fromArray(FLOAT, y, yOff + i)).intoArray(y, yOff + i);
+    }
+    for (; i < n; i++) {
+      y[yOff + i] = Math.fma(alpha, x[xOff + i], y[yOff + i]);
+    }
   }
 
   @Override
   public void softmaxPoolGathered(float[] scores, int scoresOff, int b, int n, int heads, float[] v, int vOff, int dv,
                                   int[] index, int indexOff, int m, int[] count, int countOff,
                                   float[] out, int outOff, float[] scratch, int scratchOff) {
-    perKey.softmaxPoolGathered(scores, scoresOff, b, n, heads, v, vOff, dv, index, indexOff, m, count, countOff,
-        out, outOff, scratch, scratchOff);
+    int vw = heads * dv;
+    for (int t = 0; t < b; t++) {
+      int c = count == null ? m : count[countOff + t];
+      int at = outOff + t * vw;
+      Arrays.fill(out, at, at + vw, 0f);
+      for (int h = 0; h < heads; h++) {
+        int scoreRow = scoresOff + (t * heads + h) * n;
+        for (int j = 0; j < c; j++) {
+          scratch[scratchOff + j] = scores[scoreRow + row(index, indexOff, m, t, j)];
+        }
+        activations.softmax(scratch, scratchOff, scratch, scratchOff, c, c);
+        for (int j = 0; j < c; j++) {
+          headAxpy(scratch[scratchOff + j], v, vOff + row(index, indexOff, m, t, j) * vw + h * dv, out, at + h * dv, dv);
+        }
+      }
+    }
   }
 
   @Override

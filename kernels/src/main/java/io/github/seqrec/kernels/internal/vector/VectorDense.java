@@ -206,7 +206,11 @@ public final class VectorDense implements DenseKernels {
   @Override
   public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
     FloatVector av = FloatVector.broadcast(FLOAT, alpha);
-    for (int i = 0; i < n; i += FLOAT_LANES) {
+    int i = 0;
+    for (; i + FLOAT_LANES <= n; i += FLOAT_LANES) { // whole vectors unmasked: a masked store checks its mask
+      FloatVector.fromArray(FLOAT, x, xOff + i).fma(av, FloatVector.fromArray(FLOAT, y, yOff + i)).intoArray(y, yOff + i);
+    }
+    if (i < n) {
       VectorMask<Float> m = FLOAT.indexInRange(i, n);
       FloatVector.fromArray(FLOAT, x, xOff + i, m)
           .fma(av, FloatVector.fromArray(FLOAT, y, yOff + i, m))
