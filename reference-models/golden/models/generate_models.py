@@ -566,6 +566,8 @@ def main():
     gen_recall()
     import export_onnx
     export_onnx.export_all()
+    import esu
+    esu.main()
 
 
 if __name__ == "__main__":

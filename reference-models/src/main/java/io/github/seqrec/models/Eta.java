@@ -201,6 +201,32 @@ public final class Eta implements SequentialModel {
   }
 
   /**
+   * The exact search unit alone, on picks made elsewhere (a retrieval service, or {@link #search}):
+   * candidate c attends over the cache slots {@code slots[slotsOff + c K ..]}, at most K = {@link #topK()}
+   * of them, ended early by a -1 (so {@link #search}'s output passes as it is). Every slot must lie in
+   * the kept window, the most recent {@link #maxHistoryLength()} actions of the cache; the order of a
+   * candidate's picks does not matter and a candidate without picks gets the empty-history logit.
+   * On {@link #search}'s picks the logits equal {@link #score(EtaSignatureCache, Candidates,
+   * SequentialModel.Workspace, float[], int)}'s bit for bit.
+   */
+  public void scoreSelected(EtaSignatureCache cache, Candidates candidates, int[] slots, int slotsOff,
+                            Workspace workspace, float[] logits, int logitsOff) {
+    Ws w = workspace(workspace);
+    checkCache(cache);
+    HistoryChecks.candidates(candidates, emb.itemVocabulary(), emb.cateVocabulary());
+    HistoryChecks.output(logits, logitsOff, candidates.count());
+    int c = candidates.count();
+    int first = Math.max(0, cache.length() - maxLen);
+    w.ensureCandidates(c);
+    HistoryChecks.picks(NAME, slots, slotsOff, c, topK, first, cache.length(), w.sel, w.counts);
+    if (c == 0) {
+      return;
+    }
+    embedCandidates(candidates, w);
+    esu(cache, first, c, w, logits, logitsOff);
+  }
+
+  /**
    * The search unit alone: candidate c's picks (cache slots ordered by (distance, slot)) go to
    * {@code slots[slotsOff + c K ..]}, -1 after the {@code min(K, n)} picks; candidate signature
    * words to {@code candidateSignatures[c words ..]} when that array is not null. Returns the
@@ -217,7 +243,8 @@ public final class Eta implements SequentialModel {
     }
     int first = Math.max(0, cache.length() - maxLen);
     w.ensureCandidates(c);
-    int m = gsu(cache, first, candidates, w);
+    embedCandidates(candidates, w);
+    int m = gsu(cache, first, c, w);
     int words = paddedBits / 64;
     for (int i = 0; i < c * topK; i++) {
       slots[slotsOff + i] = w.sel[i] < 0 ? -1 : first + w.sel[i];
@@ -272,13 +299,16 @@ public final class Eta implements SequentialModel {
         + (workspace == null ? "null" : workspace.getClass().getName()));
   }
 
-  /** Embeds and signs the candidates, then the Hamming top-k into {@code w.sel}; returns min(K, n). */
-  private int gsu(EtaSignatureCache cache, int first, Candidates candidates, Ws w) {
-    int c = candidates.count();
+  private void embedCandidates(Candidates candidates, Ws w) {
     int d = emb.dim();
-    for (int t = 0; t < c; t++) {
+    for (int t = 0; t < candidates.count(); t++) {
       emb.embed(candidates.itemIds()[t], candidates.categoryIds()[t], w.candE, t * d);
     }
+  }
+
+  /** Signs the embedded candidates, then the Hamming top-k into {@code w.sel}; returns min(K, n). */
+  private int gsu(EtaSignatureCache cache, int first, int c, Ws w) {
+    int d = emb.dim();
     SimHash.signatures(w.candE, 0, c, d, planes, 0, paddedBits, w.candSig, 0, w.sigScratch, 0);
     int n = cache.length() - first;
     int words = paddedBits / 64;
@@ -291,17 +321,25 @@ public final class Eta implements SequentialModel {
     if (c == 0) {
       return;
     }
-    int d = emb.dim();
     w.ensureCandidates(c);
-    int m = gsu(cache, first, candidates, w);
+    embedCandidates(candidates, w);
+    int m = gsu(cache, first, c, w);
     Arrays.fill(w.counts, 0, c, m);
+    esu(cache, first, c, w, logits, logitsOff);
+  }
 
+  /**
+   * The exact search unit over the picks in {@code w.sel} / {@code w.counts} (slots relative to
+   * {@code first}), candidates embedded in {@code w.candE}.
+   */
+  private void esu(EtaSignatureCache cache, int first, int c, Ws w, float[] logits, int logitsOff) {
+    int d = emb.dim();
     // Distinct retrieved behaviours, projected once each (rowOf is reset afterwards: O(picks)).
     int n = cache.length() - first;
     w.ensureSlots(n);
     int rows = 0;
     for (int t = 0; t < c; t++) {
-      for (int j = 0, at = t * topK; j < m; j++, at++) {
+      for (int j = 0, at = t * topK; j < w.counts[t]; j++, at++) {
         int s = w.sel[at];
         if (w.rowOf[s] < 0) {
           w.rowOf[s] = rows;

@@ -63,6 +63,50 @@ public final class HistoryChecks {
     }
   }
 
+  /**
+   * Reads the picks of a two-stage model's exact search unit when they come from outside the model
+   * (a retrieval service, or the model's own {@code search}): candidate c's picks are
+   * {@code slots[slotsOff + c k ..]}, up to {@code k} of them, ended early by a -1 (only -1 may
+   * follow). Every pick must be a history position in the kept window {@code [first, end)}.
+   * Writes the picks relative to {@code first} into {@code relative[c k ..]} and their number into
+   * {@code counts[c]}; throws before writing anything if any pick is out of place.
+   */
+  public static void picks(String model, int[] slots, int slotsOff, int candidates, int k, int first, int end,
+                           int[] relative, int[] counts) {
+    if (slots == null) {
+      throw new IllegalArgumentException(model + ": slots must not be null");
+    }
+    long need = (long) candidates * k;
+    if (slotsOff < 0 || slotsOff + need > slots.length) {
+      throw new IllegalArgumentException(model + ": slots needs " + need + " ints (" + candidates + " candidates x "
+          + k + " picks) from offset " + slotsOff + ", its length is " + slots.length);
+    }
+    for (int c = 0; c < candidates; c++) {
+      boolean ended = false;
+      for (int j = 0; j < k; j++) {
+        int at = slotsOff + c * k + j;
+        int s = slots[at];
+        if (s == -1) {
+          ended = true;
+        } else if (ended) {
+          throw new IllegalArgumentException(model + ": slots[" + at + "] = " + s + " follows a -1 in candidate "
+              + c + "'s picks (a -1 ends them)");
+        } else if (s < first || s >= end) {
+          throw new IllegalArgumentException(model + ": slots[" + at + "] = " + s + " (candidate " + c
+              + ") is outside the kept history [" + first + ", " + end + ")");
+        }
+      }
+    }
+    for (int c = 0; c < candidates; c++) {
+      int n = 0;
+      while (n < k && slots[slotsOff + c * k + n] != -1) {
+        relative[c * k + n] = slots[slotsOff + c * k + n] - first;
+        n++;
+      }
+      counts[c] = n;
+    }
+  }
+
   /** The output region must hold {@code count} floats. */
   public static void output(float[] logits, int off, int count) {
     if (logits == null) {

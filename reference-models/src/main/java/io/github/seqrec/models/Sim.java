@@ -221,6 +221,32 @@ public final class Sim implements SequentialModel {
   }
 
   /**
+   * The exact search unit alone, on picks made elsewhere (a retrieval service, or {@link #search}):
+   * candidate c attends over the index slots {@code slots[slotsOff + c K ..]}, at most K = {@link #topK()}
+   * of them, ended early by a -1 (so {@link #search}'s output passes as it is). Every slot must lie in
+   * the kept window, the most recent {@link #maxHistoryLength()} actions of the index; the order of a
+   * candidate's picks does not matter and a candidate without picks gets the empty-history logit.
+   * On {@link #search}'s picks the logits equal {@link #score(SimUserIndex, long, Candidates,
+   * SequentialModel.Workspace, float[], int)}'s bit for bit.
+   */
+  public void scoreSelected(SimUserIndex index, long requestTime, Candidates candidates, int[] slots, int slotsOff,
+                            Workspace workspace, float[] logits, int logitsOff) {
+    Ws w = workspace(workspace);
+    checkIndex(index);
+    HistoryChecks.candidates(candidates, emb.itemVocabulary(), emb.cateVocabulary());
+    HistoryChecks.output(logits, logitsOff, candidates.count());
+    int c = candidates.count();
+    int first = Math.max(0, index.length() - maxLen);
+    w.ensureCandidates(c);
+    HistoryChecks.picks(NAME, slots, slotsOff, c, topK, first, index.length(), w.sel, w.counts);
+    if (c == 0) {
+      return;
+    }
+    embedCandidates(candidates, w);
+    esu(index, first, requestTime, c, w, logits, logitsOff);
+  }
+
+  /**
    * The search unit alone: for candidate c, its picks (index slots, in selection order: hard =
    * newest first, soft = best first) go to {@code slots[slotsOff + c K ..]}, -1 after the
    * {@code counts[countsOff + c]} picks.
@@ -359,11 +385,19 @@ public final class Sim implements SequentialModel {
     if (c == 0) {
       return;
     }
-    int d = emb.dim();
-    int dz = d + dTime;
     w.ensureCandidates(c);
     embedCandidates(candidates, w);
     gsu(index, first, candidates, w);
+    esu(index, first, requestTime, c, w, logits, logitsOff);
+  }
+
+  /**
+   * The exact search unit over the picks in {@code w.sel} / {@code w.counts} (slots relative to
+   * {@code first}), candidates embedded in {@code w.candE}.
+   */
+  private void esu(SimUserIndex index, int first, long requestTime, int c, Ws w, float[] logits, int logitsOff) {
+    int d = emb.dim();
+    int dz = d + dTime;
 
     // Distinct picked behaviours: each is embedded and projected once, whatever number of
     // candidates picked it (rowOf maps a slot to its row; reset afterwards, so O(picks)).

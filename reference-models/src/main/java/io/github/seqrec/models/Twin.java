@@ -161,13 +161,60 @@ public final class Twin implements SequentialModel {
       core.score(w, 0, candidates, logits, logitsOff);
       return;
     }
+    int first = checkHistory(history);
+    int n = history.length() - first;
+    core.checkCandidates(candidates, logits, logitsOff);
+
+    core.inherent(cache, history.itemIds(), history.categoryIds(), first, n, w);
+    crossTerms(history.crossBuckets(), first, null, n, w);
+    core.score(w, n, candidates, logits, logitsOff);
+  }
+
+  /**
+   * The exact search unit alone, on picks made elsewhere (the CP-GSU of another service, a recall
+   * experiment): candidate c attends over the history positions {@code slots[slotsOff + c K ..]}, at
+   * most K = {@link #topK()} of them, ended early by a -1. Every position must lie in the kept window
+   * (the most recent {@link #maxHistoryLength()} actions); the order of a candidate's picks does not
+   * matter and a candidate without picks gets the empty-history logit. The logits are those of
+   * {@link #score} had its GSU picked these behaviours (same ESU, computed over the picks only:
+   * {@link io.github.seqrec.kernels.Attention#targetAttentionGathered} instead of the full-history logits).
+   */
+  public void scoreSelected(UserHistory history, Candidates candidates, int[] slots, int slotsOff,
+                            Workspace workspace, float[] logits, int logitsOff) {
+    runSelected(null, history, candidates, slots, slotsOff, workspace, logits, logitsOff);
+  }
+
+  /** As {@link #scoreSelected(UserHistory, Candidates, int[], int, SequentialModel.Workspace, float[], int)}, with the inherent projections read from {@code cache}. */
+  public void scoreSelected(TwinItemCache cache, UserHistory history, Candidates candidates, int[] slots,
+                            int slotsOff, Workspace workspace, float[] logits, int logitsOff) {
+    core.checkCache(cache, this);
+    runSelected(cache, history, candidates, slots, slotsOff, workspace, logits, logitsOff);
+  }
+
+  private void runSelected(TwinItemCache cache, UserHistory history, Candidates candidates, int[] slots,
+                           int slotsOff, Workspace workspace, float[] logits, int logitsOff) {
+    TwinCore.Work w = core.work(workspace);
+    int first = history.length() == 0 ? 0 : checkHistory(history);
+    core.checkCandidates(candidates, logits, logitsOff);
+    int count = candidates.count();
+    w.ensurePicks(count);
+    HistoryChecks.picks(NAME, slots, slotsOff, count, core.topk, first, history.length(), w.picks, w.pickCounts);
+    int rows = core.distinctPicks(w, count);
+    if (rows > 0) {
+      core.inherent(cache, history.itemIds(), history.categoryIds(), first, w.rowSlot, rows, w);
+      crossTerms(history.crossBuckets(), first, w.rowSlot, rows, w);
+    }
+    core.scoreGathered(w, rows, candidates, logits, logitsOff);
+  }
+
+  /** Checks the fields, ids and cross buckets of the kept window; returns its first action. */
+  private int checkHistory(UserHistory history) {
     HistoryChecks.requireFields(NAME, FIELDS, history);
     if (history.crossDim() != nCross) {
       throw new IllegalArgumentException(NAME + " needs " + nCross + " cross buckets per action (crossDim), got "
           + history.crossDim());
     }
     int first = HistoryChecks.firstKept(history, core.maxLen);
-    int n = history.length() - first;
     core.checkInherent(history, first);
     int[] cross = history.crossBuckets();
     for (int i = first * nCross; i < history.length() * nCross; i++) {
@@ -176,13 +223,19 @@ public final class Twin implements SequentialModel {
             + i % nCross + ") = " + cross[i] + " is outside [0, " + (buckets - 1) + "]");
       }
     }
-    core.checkCandidates(candidates, logits, logitsOff);
+    return first;
+  }
 
-    core.inherent(cache, history.itemIds(), history.categoryIds(), first, n, w);
+  /**
+   * The cross-feature terms of {@code n} behaviour rows (row i = action {@code first + rowSlot[i]},
+   * or {@code first + i} when {@code rowSlot} is null): the per-head bias {@code w.bias[h n + i]} and
+   * the cross part of each value row, added to {@code w.values}.
+   */
+  private void crossTerms(int[] cross, int first, int[] rowSlot, int n, TwinCore.Work w) {
     int heads = core.heads;
     int width = core.width;
     for (int i = 0; i < n; i++) {
-      int base = (first + i) * nCross;
+      int base = (first + (rowSlot == null ? i : rowSlot[i])) * nCross;
       for (int h = 0; h < heads; h++) {
         float s = 0f;
         for (int j = 0; j < nCross; j++) {
@@ -194,6 +247,5 @@ public final class Twin implements SequentialModel {
         Dense.axpy(1f, crossValues[j], cross[base + j] * width, w.values, i * width, width);
       }
     }
-    core.score(w, n, candidates, logits, logitsOff);
   }
 }

@@ -144,22 +144,33 @@ final class TwinCore {
    * built with (so both are bit-identical).
    */
   void inherent(TwinItemCache cache, int[] items, int[] cates, int first, int n, Work w) {
+    inherent(cache, items, cates, first, null, n, w);
+  }
+
+  /**
+   * As {@link #inherent(TwinItemCache, int[], int[], int, int, Work)} for {@code n} chosen rows: row i
+   * is the history action {@code first + rowSlot[i]} (or {@code first + i} when {@code rowSlot} is null).
+   */
+  void inherent(TwinItemCache cache, int[] items, int[] cates, int first, int[] rowSlot, int n, Work w) {
     if (cache != null) {
       for (int i = 0; i < n; i++) {
-        System.arraycopy(cache.itemKeys, items[first + i] * width, w.keys, i * width, width);
-        System.arraycopy(cache.itemValues, items[first + i] * width, w.values, i * width, width);
+        int a = first + (rowSlot == null ? i : rowSlot[i]);
+        System.arraycopy(cache.itemKeys, items[a] * width, w.keys, i * width, width);
+        System.arraycopy(cache.itemValues, items[a] * width, w.values, i * width, width);
       }
       for (int i = 0; i < n; i++) {
-        Dense.axpy(1f, cache.cateKeys, cates[first + i] * width, w.keys, i * width, width);
-        Dense.axpy(1f, cache.cateValues, cates[first + i] * width, w.values, i * width, width);
+        int a = first + (rowSlot == null ? i : rowSlot[i]);
+        Dense.axpy(1f, cache.cateKeys, cates[a] * width, w.keys, i * width, width);
+        Dense.axpy(1f, cache.cateValues, cates[a] * width, w.values, i * width, width);
       }
       return;
     }
     float[] itemTable = emb.itemTable();
     float[] cateTable = emb.cateTable();
     for (int i = 0; i < n; i++) {
-      System.arraycopy(itemTable, items[first + i] * dItem, w.embItem, i * dItem, dItem);
-      System.arraycopy(cateTable, cates[first + i] * dCate, w.embCate, i * dCate, dCate);
+      int a = first + (rowSlot == null ? i : rowSlot[i]);
+      System.arraycopy(itemTable, items[a] * dItem, w.embItem, i * dItem, dItem);
+      System.arraycopy(cateTable, cates[a] * dCate, w.embCate, i * dCate, dCate);
     }
     Dense.gemm(w.embItem, 0, dItem, n, dItem, kT, 0, width, width, null, 0, w.keys, 0, width, false);
     Dense.gemm(w.embCate, 0, dCate, n, dCate, kT, dItem * width, width, width, null, 0, w.tmp, 0, width, false);
@@ -215,6 +226,56 @@ final class TwinCore {
     }
   }
 
+  /**
+   * The distinct rows of the picks in {@code w.picks} / {@code w.pickCounts} ({@code count}
+   * candidates, {@link #topk} slots each, relative to the kept window): {@code w.rowSlot[0 .. rows)}
+   * receives each distinct slot once, in order of first appearance, and {@code w.gather} the row of
+   * every pick. Returns the number of rows. O(picks): the slot-to-row map is reset afterwards.
+   */
+  int distinctPicks(Work w, int count) {
+    int rows = 0;
+    for (int t = 0; t < count; t++) {
+      for (int j = 0, at = t * topk; j < w.pickCounts[t]; j++, at++) {
+        int s = w.picks[at];
+        if (w.rowOf[s] < 0) {
+          w.rowOf[s] = rows;
+          w.rowSlot[rows++] = s;
+        }
+        w.gather[at] = w.rowOf[s];
+      }
+    }
+    for (int r = 0; r < rows; r++) {
+      w.rowOf[w.rowSlot[r]] = -1;
+    }
+    return rows;
+  }
+
+  /**
+   * The ESU alone over given picks: {@code w.keys}, {@code w.values} and the {@code [H x rows]}
+   * {@code w.bias} hold the picked behaviours' rows, {@code w.gather} / {@code w.pickCounts} each
+   * candidate's rows ({@link #distinctPicks}). Per block of candidates:
+   * {@code o_h = sum_j softmax_j((q W^q)_h . k_{r_j,h} / sqrt(d_k) + bias[h, r_j]) v_{r_j,h}}
+   * ({@link Attention#targetAttentionGathered}), then {@code W^o} and the MLP on {@code [o; q]} as in
+   * {@link #score}. A candidate without picks gets {@code o = 0}, the empty-history logit.
+   */
+  void scoreGathered(Work w, int rows, Candidates candidates, float[] logits, int logitsOff) {
+    int count = candidates.count();
+    int[] items = candidates.itemIds();
+    int[] cates = candidates.categoryIds();
+    int in = 2 * width;
+    for (int c0 = 0; c0 < count; c0 += w.block) {
+      int b = Math.min(w.block, count - c0);
+      for (int t = 0; t < b; t++) {
+        emb.embed(items[c0 + t], cates[c0 + t], w.mlpIn, t * in + width);
+      }
+      Dense.gemm(w.mlpIn, width, in, b, width, qT, 0, width, width, null, 0, w.q, 0, width, false);
+      Attention.targetAttentionGathered(w.q, 0, b, w.keys, 0, w.values, 0, rows, w.gather, c0 * topk, topk,
+          w.pickCounts, c0, heads, dk, dk, scale, w.bias, 0, 0, rows, w.pooled, 0, w.gatherScratch, 0);
+      Dense.gemm(w.pooled, 0, width, b, width, outT, 0, width, width, null, 0, w.mlpIn, 0, in, false);
+      mlp.forward(w.mlpIn, 0, b, logits, logitsOff + c0, w.mlpScratch);
+    }
+  }
+
   /** Per-thread scratch, sized for {@code maxLen} behaviours; candidates go through in blocks. */
   static final class Work implements SequentialModel.Workspace {
     final TwinCore core;
@@ -237,6 +298,13 @@ final class TwinCore {
     final float[] pooled;
     final float[] poolScratch;
     final float[] mlpScratch;
+    // ESU over given picks (Twin#scoreSelected): grown with the candidate count
+    final int[] rowOf;
+    final int[] rowSlot;
+    final float[] gatherScratch;
+    int[] picks = new int[0];
+    int[] pickCounts = new int[0];
+    int[] gather = new int[0];
 
     Work(TwinCore core, int extraColumns) {
       this.core = core;
@@ -262,6 +330,19 @@ final class TwinCore {
       this.pooled = new float[block * w];
       this.poolScratch = new float[Math.max(1, Attention.softmaxPoolGatheredScratchSize(block, core.topk))];
       this.mlpScratch = new float[core.mlp.scratchSize(block)];
+      this.rowOf = new int[l];
+      Arrays.fill(rowOf, -1);
+      this.rowSlot = new int[l];
+      this.gatherScratch = new float[Math.max(1, Attention.targetAttentionGatheredScratchSize(block, core.topk, h))];
+    }
+
+    /** Room for the picks of {@code count} candidates (grows, never shrinks). */
+    void ensurePicks(int count) {
+      if (count > pickCounts.length) {
+        picks = new int[count * core.topk];
+        gather = new int[count * core.topk];
+        pickCounts = new int[count];
+      }
     }
   }
 }

@@ -240,7 +240,9 @@ final class CtrModelTestKit {
       assertEquals(0f, out[count + 1]);
       UserHistory h = history(random, 1 + random.nextInt(model.maxHistoryLength()));
       model.score(h, c, ws, out, 1);
-      assertArrayEquals(score(model, h, c), Arrays.copyOfRange(out, 1, count + 1));
+      // same logits as a fresh workspace; not compared bit for bit because a kernel the JIT compiles
+      // between the two calls may sum its vector lanes in another order (last-bit differences)
+      assertArrayEquals(score(model, h, c), Arrays.copyOfRange(out, 1, count + 1), 1e-5f);
     }
   }
 }
