@@ -16,6 +16,25 @@ public final class BenchData {
   public static final String SCALAR = "-Dseqrec.backend=scalar";
   public static final String VECTOR = "-Dseqrec.backend=vector";
 
+  /** A call that a benchmark's setup runs to warm up. */
+  @FunctionalInterface
+  public interface Call {
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs {@code call} for about {@code millis} milliseconds (at least 10 times). The peer
+   * benchmarks do this in their setup, as a service warms up before it takes traffic: a model's
+   * request path spans many methods and C2 compiles its Vector API code in stages, so a short JMH
+   * warm-up (the quick profile's, the CI smoke pass's) would otherwise time half-compiled code.
+   */
+  public static void warmUp(Call call, long millis) throws Exception {
+    long end = System.nanoTime() + millis * 1_000_000L;
+    for (int i = 0; i < 10 || System.nanoTime() < end; i++) {
+      call.run();
+    }
+  }
+
   /** Uniform floats in [-1, 1). */
   public static float[] uniform(SplittableRandom random, int n) {
     float[] values = new float[n];

@@ -1,17 +1,10 @@
 package io.github.seqrec.jmh;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import io.github.seqrec.models.Candidates;
 import io.github.seqrec.models.Models;
 import io.github.seqrec.models.SequentialModel;
 import io.github.seqrec.models.UserHistory;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.LongBuffer;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
@@ -28,6 +21,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * seqrec against ONNX Runtime Java on the same model: the PyTorch reference exported to ONNX
@@ -66,15 +60,14 @@ public class PeerBenchmark {
   float[] logits;
   ExecutorService second;
 
-  OrtEnvironment env;
-  OrtSession session;
+  OrtPeer ort;
   long[] histItems;
   long[] histCates;
   long[] candItems;
   long[] candCates;
 
   @Setup
-  public void setup() throws Exception {
+  public void setup(BenchmarkParams params) throws Exception {
     SplittableRandom random = new SplittableRandom(7);
     int[] items = new int[L];
     int[] cates = new int[L];
@@ -102,37 +95,19 @@ public class PeerBenchmark {
     logits = new float[B];
     second = threads == 1 ? null : Executors.newSingleThreadExecutor();
 
-    env = OrtEnvironment.getEnvironment();
-    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-    options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-    options.setIntraOpNumThreads(threads);
-    options.setInterOpNumThreads(1);
-    options.addConfigEntry("session.intra_op.allow_spinning", "0");
-    session = env.createSession(BenchData.resource("onnx/" + model + ".onnx").toString(), options);
-    histItems = toLongs(items);
-    histCates = toLongs(cates);
-    candItems = toLongs(cItems);
-    candCates = toLongs(cCates);
-
-    float[] ours = seqrec().clone();
-    float[] theirs = ort();
-    double scale = 0;
-    for (float v : theirs) {
-      scale += v * v;
-    }
-    scale = 0.1 * Math.sqrt(scale / theirs.length);
-    for (int i = 0; i < B; i++) {
-      double err = Math.abs(ours[i] - theirs[i]);
-      if (err > 1e-4 * (Math.abs(theirs[i]) + scale)) {
-        throw new IllegalStateException(model + ": seqrec and ONNX Runtime disagree at candidate " + i + ": "
-            + ours[i] + " vs " + theirs[i]);
-      }
-    }
+    ort = new OrtPeer(model, threads);
+    histItems = OrtPeer.toLongs(items);
+    histCates = OrtPeer.toLongs(cates);
+    candItems = OrtPeer.toLongs(cItems);
+    candCates = OrtPeer.toLongs(cCates);
+    OrtPeer.assertAgree(model, seqrec().clone(), ort());
+    // warm up the peer this fork times (see BenchData.warmUp)
+    BenchData.warmUp(params.getBenchmark().endsWith(".seqrec") ? this::seqrec : this::ort, 1500);
   }
 
   @TearDown
   public void tearDown() throws OrtException {
-    session.close();
+    ort.close();
     if (second != null) {
       second.shutdownNow();
     }
@@ -161,37 +136,12 @@ public class PeerBenchmark {
   }
 
   private float[] ort() throws OrtException {
-    Map<String, OnnxTensor> inputs = new HashMap<>();
-    try {
-      inputs.put("hist_items", tensor(histItems, L));
-      inputs.put("hist_cates", tensor(histCates, L));
-      inputs.put("hist_len", tensor(new long[] {L}, 1));
-      inputs.put("cand_items", tensor(candItems, B));
-      inputs.put("cand_cates", tensor(candCates, B));
-      try (OrtSession.Result result = session.run(inputs)) {
-        var out = ((OnnxTensor) result.get(0)).getFloatBuffer();
-        float[] values = new float[out.remaining()];
-        out.get(values);
-        return values;
-      }
-    } finally {
-      for (OnnxTensor t : inputs.values()) {
-        t.close();
-      }
-    }
-  }
-
-  private OnnxTensor tensor(long[] values, int n) throws OrtException {
-    LongBuffer buffer = ByteBuffer.allocateDirect(8 * n).order(ByteOrder.nativeOrder()).asLongBuffer();
-    buffer.put(values, 0, n).flip();
-    return OnnxTensor.createTensor(env, buffer, new long[] {n});
-  }
-
-  private static long[] toLongs(int[] values) {
-    long[] out = new long[values.length];
-    for (int i = 0; i < values.length; i++) {
-      out[i] = values[i];
-    }
-    return out;
+    return ort.inputs()
+        .longs("hist_items", histItems, L)
+        .longs("hist_cates", histCates, L)
+        .longs("hist_len", new long[] {L}, 1)
+        .longs("cand_items", candItems, B)
+        .longs("cand_cates", candCates, B)
+        .run();
   }
 }
