@@ -187,7 +187,7 @@ final class TwinCore {
    * <ol>
    *   <li>{@code q = [E_item; E_cate]} of each candidate (also the MLP's second half), {@code q W^q};
    *   <li>{@code alpha[t, h, l] = (q_{t,h} . k_{l,h}) / sqrt(d_k) + bias[h, l]} over the whole history
-   *       ({@link Attention#targetScores});
+   *       ({@link Attention#targetScoresTransposed} on keys transposed once per request);
    *   <li>CP-GSU: relevance {@code mean_h alpha[t, h, l]} (a GEMM with weights {@code 1/H}), top-k by
    *       {@link TopK#topKRows} (higher first, equal: lower slot);
    *   <li>ESU: {@code softmax} of the same logits over the selected behaviours, pooled values
@@ -200,6 +200,10 @@ final class TwinCore {
     int[] items = candidates.itemIds();
     int[] cates = candidates.categoryIds();
     int in = 2 * width;
+    if (n > 0) {
+      // scale K^T once per request: every block of candidates scores against the same history
+      Attention.transposeKeys(w.keys, 0, n, heads, dk, scale, w.keysT, 0);
+    }
     for (int c0 = 0; c0 < count; c0 += w.block) {
       int b = Math.min(w.block, count - c0);
       for (int t = 0; t < b; t++) {
@@ -211,8 +215,8 @@ final class TwinCore {
         }
       } else {
         Dense.gemm(w.mlpIn, width, in, b, width, qT, 0, width, width, null, 0, w.q, 0, width, false);
-        Attention.targetScores(w.q, 0, b, w.keys, 0, n, n, heads, dk, scale, w.bias, 0, 0, n, false,
-            w.scores, 0, w.scoresScratch, 0);
+        Attention.targetScoresTransposed(w.q, 0, b, w.keysT, 0, n, n, n, heads, dk, w.bias, 0, 0, n, false,
+            w.scores, 0);
         for (int t = 0; t < b; t++) {
           Dense.gemm(meanWeights, 0, heads, 1, heads, w.scores, t * heads * n, n, n, null, 0, w.relevance, t * n, n,
               false);
@@ -291,7 +295,7 @@ final class TwinCore {
     final float[] q;
     final float[] mlpIn;
     final float[] scores;
-    final float[] scoresScratch;
+    final float[] keysT;
     final float[] relevance;
     final float[] topValues;
     final int[] topIndex;
@@ -323,7 +327,7 @@ final class TwinCore {
       this.q = new float[block * w];
       this.mlpIn = new float[block * 2 * w];
       this.scores = new float[block * h * l];
-      this.scoresScratch = new float[Attention.targetScoresScratchSize(block, l, h, core.dk)];
+      this.keysT = new float[w * l];
       this.relevance = new float[block * l];
       this.topValues = new float[block * core.topk];
       this.topIndex = new int[block * core.topk];

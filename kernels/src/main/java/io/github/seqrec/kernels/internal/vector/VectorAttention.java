@@ -94,17 +94,33 @@ public final class VectorAttention implements AttentionKernels {
                            int heads, int dk, float scale,
                            float[] bias, int biasOff, int biasTargetStride, int biasHeadStride, boolean softmax,
                            float[] scores, int scoresOff, float[] scratch, int scratchOff) {
-    int qw = heads * dk;
     if (valid > 0) {
-      transposeScaled(k, kOff, qw, valid, qw, scale, scratch, scratchOff);
+      transposeScaled(k, kOff, heads * dk, valid, heads * dk, scale, scratch, scratchOff);
     }
+    targetScoresTransposed(q, qOff, b, scratch, scratchOff, valid, l, valid, heads, dk,
+        bias, biasOff, biasTargetStride, biasHeadStride, softmax, scores, scoresOff);
+  }
+
+  @Override
+  public void transposeKeys(float[] k, int kOff, int l, int heads, int dk, float scale, float[] kt, int ktOff) {
+    if (l > 0) {
+      transposeScaled(k, kOff, heads * dk, l, heads * dk, scale, kt, ktOff);
+    }
+  }
+
+  @Override
+  public void targetScoresTransposed(float[] q, int qOff, int b, float[] kt, int ktOff, int ldk, int l, int valid,
+                                     int heads, int dk,
+                                     float[] bias, int biasOff, int biasTargetStride, int biasHeadStride,
+                                     boolean softmax, float[] scores, int scoresOff) {
+    int qw = heads * dk;
     int ldc = heads * l;
     for (int t0 = 0; t0 < b; t0 += ROW_BLOCK) {
       int rows = Math.min(ROW_BLOCK, b - t0);
       for (int h = 0; h < heads; h++) {
         int c0 = scoresOff + t0 * ldc + h * l;
         if (valid > 0) {
-          logits(q, qOff + t0 * qw + h * dk, qw, rows, dk, scratch, scratchOff + h * dk * valid, valid, valid,
+          logits(q, qOff + t0 * qw + h * dk, qw, rows, dk, kt, ktOff + h * dk * ldk, ldk, valid,
               bias, biasOff + t0 * biasTargetStride + h * biasHeadStride, biasTargetStride, scores, c0, ldc);
         }
         for (int r = 0; r < rows; r++) {
