@@ -172,10 +172,11 @@ public final class Attention {
   }
 
   /**
-   * Keys laid out for {@link #targetScoresTransposed}: {@code kt[ktOff + c L + j] = scale k[kOff + j (H dk) + c]},
-   * the {@code L x (H dk)} key rows transposed into an {@code (H dk) x L} matrix and scaled. A caller
-   * that scores many blocks of targets against one long history (TWIN's CP-GSU) transposes once
-   * per request instead of once per block, which is what {@link #targetScores} does internally.
+   * Keys laid out as the B operand of a {@link Dense#gemm} that scores targets against them:
+   * {@code kt[ktOff + c L + j] = scale k[kOff + j (H dk) + c]}, the {@code L x (H dk)} key rows
+   * transposed into an {@code (H dk) x L} matrix and scaled ({@link #targetScores} does this per
+   * call). A caller that scores many blocks of targets against one long history (TWIN's CP-GSU:
+   * {@code Q . kt} with {@code H = 1}, {@code dk} the full width) transposes once per request.
    *
    * @param k  {@code L x (H dk)} key rows at {@code kOff}
    * @param kt {@code (H dk) x L} at {@code ktOff}; must not overlap {@code k}
@@ -188,40 +189,6 @@ public final class Attention {
     Checks.region("kt", kt, ktOff, len);
     disjoint("kt", kt, ktOff, len, "k", k, kOff, len);
     KERNELS.transposeKeys(k, kOff, l, heads, dk, scale, kt, ktOff);
-  }
-
-  /**
-   * {@link #targetScores} with the keys given as {@link #transposeKeys} writes them (already scaled,
-   * so there is no {@code scale} here and no scratch): {@code scores[t, h, j] = q_{t,h} . kt[h dk .., j]
-   * + bias_{t,h,j}} for {@code j < valid}, then as {@code targetScores} past {@code valid} and for
-   * {@code softmax}.
-   *
-   * @param kt  {@code (H dk)} rows of at least {@code valid} keys, row stride {@code ldk >= valid}
-   *            (the {@code L} given to {@link #transposeKeys}, so one transposed history serves any
-   *            {@code valid <= L})
-   */
-  public static void targetScoresTransposed(float[] q, int qOff, int b, float[] kt, int ktOff, int ldk, int l,
-                                            int valid, int heads, int dk,
-                                            float[] bias, int biasOff, int biasTargetStride, int biasHeadStride,
-                                            boolean softmax, float[] scores, int scoresOff) {
-    checkDims(b, l, heads, dk, 1);
-    Checks.inRange("valid", valid, 0, l);
-    if (ldk < Math.max(1, valid)) {
-      throw new IllegalArgumentException("ldk (row stride of kt) must be >= max(1, valid) = " + Math.max(1, valid)
-          + ", got " + ldk);
-    }
-    long qw = (long) heads * dk;
-    long scoresLen = (long) b * heads * l;
-    long ktLen = valid == 0 ? 0 : (qw - 1) * ldk + valid;
-    Checks.region("q", q, qOff, b * qw);
-    Checks.region("kt", kt, ktOff, ktLen);
-    Checks.region("scores", scores, scoresOff, scoresLen);
-    long biasSpan = checkBias(bias, biasOff, biasTargetStride, biasHeadStride, b, heads, l);
-    disjoint("scores", scores, scoresOff, scoresLen, "q", q, qOff, b * qw);
-    disjoint("scores", scores, scoresOff, scoresLen, "kt", kt, ktOff, ktLen);
-    disjoint("scores", scores, scoresOff, scoresLen, "bias", bias, biasOff, biasSpan);
-    KERNELS.targetScoresTransposed(q, qOff, b, kt, ktOff, ldk, l, valid, heads, dk,
-        bias, biasOff, biasTargetStride, biasHeadStride, softmax, scores, scoresOff);
   }
 
   /**

@@ -514,50 +514,37 @@ class AttentionTest {
   }
 
   /**
-   * Keys transposed once and scored block by block (TWIN's CP-GSU) give targetScores' results, on
-   * both backends, for any valid <= L, with and without softmax and bias, and the vector backend
-   * agrees with the scalar definition.
+   * transposeKeys writes the scaled transpose (both backends, exactly), and a GEMM of queries
+   * against it with a row bias gives targetScores' logits (H = 1): TWIN's CP-GSU relevance, scored
+   * block by block against keys transposed once.
    */
   @Test
-  void transposedKeysScoreAsTargetScores() {
-    assertThatThrownBy(() -> Attention.targetScoresTransposed(new float[4], 0, 1, new float[40], 0, 9, 10, 10, 1, 4,
-        null, 0, 0, 0, false, new float[10], 0)).hasMessageContaining("ldk (row stride of kt) must be >= max(1, valid) = 10, got 9");
+  void transposedKeysAreTheGemmOperandOfTargetScores() {
     assertThatThrownBy(() -> Attention.transposeKeys(new float[40], 0, 10, 1, 4, 1f, new float[39], 0))
         .hasMessageContaining("kt needs 40 elements");
-    AttentionKernels scalar = BackendPair.SCALAR.attention();
     SplittableRandom random = new SplittableRandom(8);
     for (int l : new int[] {1, 17, 100, 301}) {
       int b = 1 + random.nextInt(70);
       int heads = 1 + random.nextInt(4);
       int dk = 1 + random.nextInt(20);
-      int valid = random.nextInt(l + 1);
-      boolean softmax = random.nextBoolean();
+      int width = heads * dk;
       float scale = 0.3f;
-      float[] q = uniform(random, b * heads * dk);
-      float[] k = uniform(random, l * heads * dk);
-      float[] bias = uniform(random, heads * l);
-      float[] kt = new float[l * heads * dk];
+      float[] k = uniform(random, l * width);
+      float[] kt = new float[l * width];
       Attention.transposeKeys(k, 0, l, heads, dk, scale, kt, 0);
-      float[] direct = new float[b * heads * l];
-      Attention.targetScores(q, 0, b, k, 0, l, valid, heads, dk, scale, bias, 0, 0, l, softmax, direct, 0,
-          new float[Attention.targetScoresScratchSize(b, l, heads, dk)], 0);
-      float[] viaTransposed = new float[b * heads * l];
-      int half = b / 2; // two blocks of targets on one transposed history
-      Attention.targetScoresTransposed(q, 0, half, kt, 0, l, l, valid, heads, dk, bias, 0, 0, l, softmax,
-          viaTransposed, 0);
-      Attention.targetScoresTransposed(q, half * heads * dk, b - half, kt, 0, l, l, valid, heads, dk, bias, 0, 0, l,
-          softmax, viaTransposed, half * heads * l);
-      assertClose("transposed l=" + l + " valid=" + valid, direct, viaTransposed, TOL, 1);
-
-      float[] scalarKt = new float[kt.length];
-      scalar.transposeKeys(k, 0, l, heads, dk, scale, scalarKt, 0);
-      assertClose("transposeKeys l=" + l, scalarKt, kt, 0, 0);
-      float[] expected = new float[b * heads * l];
-      scalar.targetScoresTransposed(q, 0, b, kt, 0, l, l, valid, heads, dk, bias, 0, 0, l, softmax, expected, 0);
-      float[] actual = new float[b * heads * l];
-      BackendPair.vector().attention().targetScoresTransposed(q, 0, b, kt, 0, l, l, valid, heads, dk, bias, 0, 0, l,
-          softmax, actual, 0);
-      assertClose("vector targetScoresTransposed l=" + l, expected, actual, TOL, 1);
+      for (int j = 0; j < l; j++) {
+        for (int c = 0; c < width; c++) {
+          assertThat(kt[c * l + j]).isEqualTo(scale * k[j * width + c]);
+        }
+      }
+      float[] q = uniform(random, b * width);
+      float[] bias = uniform(random, l);
+      float[] direct = new float[b * l];
+      Attention.targetScores(q, 0, b, k, 0, l, l, 1, width, scale, bias, 0, 0, 0, false, direct, 0,
+          new float[Attention.targetScoresScratchSize(b, l, 1, width)], 0);
+      float[] viaGemm = new float[b * l];
+      Dense.gemm(q, 0, width, b, width, kt, 0, l, l, bias, 0, viaGemm, 0, l, false);
+      assertClose("Q kt + bias, l=" + l, direct, viaGemm, TOL, 1);
     }
   }
 

@@ -51,8 +51,8 @@ public final class Twin implements SequentialModel {
       return new ModelInfo(NAME, "Chang et al., TWIN: TWo-stage Interest Network for lifelong user behavior modeling, KDD 2023",
           "lifelong interest: consistency-preserved GSU (top-100 by the ESU's own multi-head attention score, "
               + "per-item cached inherent projections, per-behaviour cross-feature bias) then ESU target attention",
-          List.of("Dense.gemm", "Attention.transposeKeys + targetScoresTransposed", "TopK.topKRows",
-              "Attention.softmaxPoolGathered", "Attention.targetAttentionGathered (scoreSelected)",
+          List.of("Dense.gemm", "Attention.transposeKeys", "TopK.topKRows",
+              "Attention.targetAttentionGathered",
               "Activations (MLP)"),
           EnumSet.of(HistoryField.ITEM_IDS, HistoryField.CATEGORY_IDS, HistoryField.CROSS_BUCKETS),
           options,

@@ -19,7 +19,7 @@ import java.util.Arrays;
  * lives in {@link Work}.
  */
 final class TwinCore {
-  /** Budget for the {@code C_block x H x L} logits of one block of candidates (floats). */
+  /** Budget for the {@code C_block x L} relevance panel of one block of candidates (floats). */
   static final int SCORE_BUDGET = 1 << 22;
   /** Most candidates scored per block (GEMM-shaped work over the block). */
   static final int MAX_BLOCK = 256;
@@ -183,15 +183,19 @@ final class TwinCore {
   /**
    * Scores the candidates against the prepared history of {@code n} behaviours ({@code w.keys},
    * {@code w.values} complete, {@code w.bias} the {@code [H x n]} per-head per-behaviour bias), block
-   * by block of candidates:
+   * by block of candidates. With {@code alpha[t, h, l] = (q_{t,h} . k_{l,h}) / sqrt(d_k) + bias[h, l]}:
    * <ol>
    *   <li>{@code q = [E_item; E_cate]} of each candidate (also the MLP's second half), {@code q W^q};
-   *   <li>{@code alpha[t, h, l] = (q_{t,h} . k_{l,h}) / sqrt(d_k) + bias[h, l]} over the whole history
-   *       ({@link Attention#targetScoresTransposed} on keys transposed once per request);
-   *   <li>CP-GSU: relevance {@code mean_h alpha[t, h, l]} (a GEMM with weights {@code 1/H}), top-k by
-   *       {@link TopK#topKRows} (higher first, equal: lower slot);
-   *   <li>ESU: {@code softmax} of the same logits over the selected behaviours, pooled values
-   *       ({@link Attention#softmaxPoolGathered}); then {@code W^o} into the MLP input;
+   *   <li>CP-GSU: the relevance {@code mean_h alpha[t, h, l]} over the whole history, top-k by
+   *       {@link TopK#topKRows} (higher first, equal: lower slot). The mean of the heads' dot products
+   *       is one dot product over the full width, {@code (q_t . k_l) / (H sqrt(d_k)) + mean_h bias[h, l]},
+   *       so this is one GEMM against the keys transposed once per request
+   *       ({@link Attention#transposeKeys} with the factor folded in) and a row bias, writing
+   *       {@code B x L} values instead of the {@code B x H x L} per-head logits;
+   *   <li>ESU: the softmax of the same per-head logits over the selected behaviours, pooled values
+   *       ({@link Attention#targetAttentionGathered} computes them again for the K picks only, which
+   *       costs {@code 2 K H d_k} per candidate instead of keeping {@code H L}); then {@code W^o} into
+   *       the MLP input;
    *   <li>{@code logit = MLP([o; q])}.
    * </ol>
    */
@@ -201,8 +205,8 @@ final class TwinCore {
     int[] cates = candidates.categoryIds();
     int in = 2 * width;
     if (n > 0) {
-      // scale K^T once per request: every block of candidates scores against the same history
-      Attention.transposeKeys(w.keys, 0, n, heads, dk, scale, w.keysT, 0);
+      Attention.transposeKeys(w.keys, 0, n, 1, width, scale / heads, w.keysT, 0);
+      Dense.gemm(meanWeights, 0, heads, 1, heads, w.bias, 0, n, n, null, 0, w.meanBias, 0, n, false);
     }
     for (int c0 = 0; c0 < count; c0 += w.block) {
       int b = Math.min(w.block, count - c0);
@@ -215,15 +219,10 @@ final class TwinCore {
         }
       } else {
         Dense.gemm(w.mlpIn, width, in, b, width, qT, 0, width, width, null, 0, w.q, 0, width, false);
-        Attention.targetScoresTransposed(w.q, 0, b, w.keysT, 0, n, n, n, heads, dk, w.bias, 0, 0, n, false,
-            w.scores, 0);
-        for (int t = 0; t < b; t++) {
-          Dense.gemm(meanWeights, 0, heads, 1, heads, w.scores, t * heads * n, n, n, null, 0, w.relevance, t * n, n,
-              false);
-        }
+        Dense.gemm(w.q, 0, width, b, width, w.keysT, 0, n, n, w.meanBias, 0, w.relevance, 0, n, false);
         int m = TopK.topKRows(w.relevance, 0, b, n, topk, w.topValues, 0, w.topIndex, 0);
-        Attention.softmaxPoolGathered(w.scores, 0, b, n, heads, w.values, 0, dk, w.topIndex, 0, m, null, 0,
-            w.pooled, 0, w.poolScratch, 0);
+        Attention.targetAttentionGathered(w.q, 0, b, w.keys, 0, w.values, 0, n, w.topIndex, 0, m, null, 0,
+            heads, dk, dk, scale, w.bias, 0, 0, n, w.pooled, 0, w.gatherScratch, 0);
         Dense.gemm(w.pooled, 0, width, b, width, outT, 0, width, width, null, 0, w.mlpIn, 0, in, false);
       }
       mlp.forward(w.mlpIn, 0, b, logits, logitsOff + c0, w.mlpScratch);
@@ -294,13 +293,12 @@ final class TwinCore {
     final float[] extraT;
     final float[] q;
     final float[] mlpIn;
-    final float[] scores;
+    final float[] meanBias;
     final float[] keysT;
     final float[] relevance;
     final float[] topValues;
     final int[] topIndex;
     final float[] pooled;
-    final float[] poolScratch;
     final float[] mlpScratch;
     // ESU over given picks (Twin#scoreSelected): grown with the candidate count
     final int[] rowOf;
@@ -315,7 +313,7 @@ final class TwinCore {
       int l = core.maxLen;
       int w = core.width;
       int h = core.heads;
-      this.block = Math.max(1, Math.min(MAX_BLOCK, SCORE_BUDGET / (h * l)));
+      this.block = Math.max(1, Math.min(MAX_BLOCK, SCORE_BUDGET / l));
       this.keys = new float[l * w];
       this.values = new float[l * w];
       this.tmp = new float[l * w];
@@ -326,13 +324,12 @@ final class TwinCore {
       this.extraT = new float[l * Math.max(1, extraColumns)];
       this.q = new float[block * w];
       this.mlpIn = new float[block * 2 * w];
-      this.scores = new float[block * h * l];
+      this.meanBias = new float[l];
       this.keysT = new float[w * l];
       this.relevance = new float[block * l];
       this.topValues = new float[block * core.topk];
       this.topIndex = new int[block * core.topk];
       this.pooled = new float[block * w];
-      this.poolScratch = new float[Math.max(1, Attention.softmaxPoolGatheredScratchSize(block, core.topk))];
       this.mlpScratch = new float[core.mlp.scratchSize(block)];
       this.rowOf = new int[l];
       Arrays.fill(rowOf, -1);

@@ -49,8 +49,8 @@ public final class TwinV2 implements SequentialModel {
       return new ModelInfo(NAME, "Si et al., TWIN V2: Scaling Ultra-Long User Behavior Sequence Modeling, CIKM 2024",
           "life-cycle interest: hierarchical clustering into virtual items, cluster-size-aware attention "
               + "(alpha + ln n) in TWIN's consistency-preserved GSU (top-100 clusters) and ESU",
-          List.of("Clustering.kMeans", "Clustering.nearestMembers", "Dense.gemm", "Attention.transposeKeys + targetScoresTransposed",
-              "TopK.topKRows", "Attention.softmaxPoolGathered", "Activations (MLP)"),
+          List.of("Clustering.kMeans", "Clustering.nearestMembers", "Dense.gemm", "Attention.transposeKeys",
+              "TopK.topKRows", "Attention.targetAttentionGathered", "Activations (MLP)"),
           EnumSet.of(HistoryField.ITEM_IDS, HistoryField.CATEGORY_IDS, HistoryField.CROSS_NUMERIC,
               HistoryField.CLUSTER_SIZES),
           options,

@@ -86,14 +86,8 @@ public interface AttentionKernels {
                     float[] bias, int biasOff, int biasTargetStride, int biasHeadStride, boolean softmax,
                     float[] scores, int scoresOff, float[] scratch, int scratchOff);
 
-  /** {@code kt[c, j] = scale k[j, c]}: keys for {@link #targetScoresTransposed} (see {@code Attention.transposeKeys}). */
+  /** {@code kt[c, j] = scale k[j, c]}: keys as a GEMM's B operand (see {@code Attention.transposeKeys}). */
   void transposeKeys(float[] k, int kOff, int l, int heads, int dk, float scale, float[] kt, int ktOff);
-
-  /** {@link #targetScores} on keys already transposed and scaled (see {@code Attention.targetScoresTransposed}). */
-  void targetScoresTransposed(float[] q, int qOff, int b, float[] kt, int ktOff, int ldk, int l, int valid,
-                              int heads, int dk,
-                              float[] bias, int biasOff, int biasTargetStride, int biasHeadStride, boolean softmax,
-                              float[] scores, int scoresOff);
 
   /** {@code out[b, h] = sum_{l < valid} w[b, h, l] v[l, h]} (see {@code Attention.pool}). */
   void pool(float[] weights, int weightsOff, int b, float[] v, int vOff, int l, int valid, int heads, int dv,

@@ -80,31 +80,6 @@ public final class ScalarAttention implements AttentionKernels {
     }
   }
 
-  @Override
-  public void targetScoresTransposed(float[] q, int qOff, int b, float[] kt, int ktOff, int ldk, int l, int valid,
-                                     int heads, int dk,
-                                     float[] bias, int biasOff, int biasTargetStride, int biasHeadStride,
-                                     boolean softmax, float[] scores, int scoresOff) {
-    int qw = heads * dk;
-    for (int t = 0; t < b; t++) {
-      for (int h = 0; h < heads; h++) {
-        int row = scoresOff + (t * heads + h) * l;
-        for (int j = 0; j < valid; j++) {
-          // column j of the transposed, pre-scaled keys: (scale k_j) . q_{t,h}
-          float s = 0f;
-          for (int e = 0; e < dk; e++) {
-            s += q[qOff + t * qw + h * dk + e] * kt[ktOff + (h * dk + e) * ldk + j];
-          }
-          if (bias != null) {
-            s += bias[biasOff + t * biasTargetStride + h * biasHeadStride + j];
-          }
-          scores[row + j] = s;
-        }
-        finishScoreRow(scores, row, l, valid, softmax);
-      }
-    }
-  }
-
   /** Past the valid keys: softmax weights (zeros there) or logits of -Infinity (never selected, never attended). */
   private void finishScoreRow(float[] scores, int row, int l, int valid, boolean softmax) {
     if (softmax) {

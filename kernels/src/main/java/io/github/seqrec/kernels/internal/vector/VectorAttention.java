@@ -108,8 +108,8 @@ public final class VectorAttention implements AttentionKernels {
     }
   }
 
-  @Override
-  public void targetScoresTransposed(float[] q, int qOff, int b, float[] kt, int ktOff, int ldk, int l, int valid,
+  /** {@link #targetScores} on keys already transposed and scaled into {@code kt} (row stride {@code ldk}). */
+  private void targetScoresTransposed(float[] q, int qOff, int b, float[] kt, int ktOff, int ldk, int l, int valid,
                                      int heads, int dk,
                                      float[] bias, int biasOff, int biasTargetStride, int biasHeadStride,
                                      boolean softmax, float[] scores, int scoresOff) {
