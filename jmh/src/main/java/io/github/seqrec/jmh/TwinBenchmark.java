@@ -28,8 +28,8 @@ import org.openjdk.jmh.annotations.State;
 /**
  * One TWIN request (Chang et al., KDD 2023): B candidates against a lifelong history of L behaviours,
  * with the per-item inherent projection cache (the paper's serving path). The two-stage cost curve:
- * the CP-GSU scores every behaviour for every candidate ({@code 2 B L H d_k} FLOPs for the logits, the
- * whole-history part) and the ESU only the top-100 ({@code B}-proportional, independent of L).
+ * the CP-GSU scores every behaviour for every candidate ({@code 2 B L H d_k} FLOPs, the whole-history
+ * part) and the ESU only the top-100 ({@code B}-proportional, independent of L).
  * Weights random with the golden shapes ({@code d = 64}, 4 heads, 2 cross features) over a
  * 100 000-item catalogue; random ids from fixed seeds.
  */
@@ -139,15 +139,15 @@ public class TwinBenchmark {
   }
 
   /**
-   * FLOPs of one request with B candidates and L behaviours: the GSU logits {@code 2 B L 64} plus the
-   * head mean {@code 2 B L 4}; per candidate the query and output projections {@code 2 (2 64 64)},
-   * the ESU pooling over {@code K = min(100, L)} ({@code 2 K 64}) and the MLP
-   * {@code 2 (128 64 + 64 32 + 32)}. Building the history's keys and values from the cache
-   * ({@code L} row adds) is not counted.
+   * FLOPs of one request with B candidates and L behaviours: the CP-GSU relevance {@code 2 B L 64}
+   * (one GEMM over the full width) and the head-mean bias {@code 2 L 4}; per candidate the query and
+   * output projections {@code 2 (2 64 64)}, the ESU's logits and pooling over {@code K = min(100, L)}
+   * picks ({@code 2 (2 K 64)}) and the MLP {@code 2 (128 64 + 64 32 + 32)}. Building the history's
+   * keys and values from the cache ({@code L} row adds) and transposing the keys are not counted.
    */
   public static double flops(int b, int l) {
     double k = Math.min(100, l);
-    return 2.0 * b * l * 64 + 2.0 * b * l * 4 + b * (4.0 * 64 * 64 + 2.0 * k * 64 + 2.0 * (128 * 64 + 64 * 32 + 32));
+    return 2.0 * b * l * 64 + 2.0 * l * 4 + b * (4.0 * 64 * 64 + 4.0 * k * 64 + 2.0 * (128 * 64 + 64 * 32 + 32));
   }
 
   @Benchmark
