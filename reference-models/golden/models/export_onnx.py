@@ -9,6 +9,7 @@ ONNX Runtime score with identical numbers. One user per call, a dynamic number C
 
 * ``din.onnx``:  hist_items [L] i64, hist_cates [L] i64, hist_len [1] i64, cand_items [C] i64,
   cand_cates [C] i64 -> logits [C] f32. L is dynamic too (no loop in DIN); benchmark L = 50.
+* ``tim.onnx``: the same inputs as din.onnx; checked and benchmarked at L = 50.
 * ``dien.onnx``: same inputs with L fixed at 50: the GRU extractor exports as an ONNX ``GRU`` node
   (``linear_before_reset=1``, PyTorch's convention), the AUGRU evolution as 50 unrolled steps
   (the Python loop is traced; ONNX has no AUGRU op). Valid slots must be 0..len-1.
@@ -36,6 +37,7 @@ import din  # noqa: E402
 import dien  # noqa: E402
 import eta  # noqa: E402
 import sim  # noqa: E402
+import tim  # noqa: E402
 import twin  # noqa: E402
 
 OUT = os.path.join(HERE, "..", "..", "..", "jmh", "src", "main", "resources", "onnx")
@@ -146,6 +148,10 @@ def export_all():
         export(m, example_user(g, L_BENCH, 7, 200, 20, 37), user_names,
                {"hist_items": {0: "L"}, "hist_cates": {0: "L"}, "cand_items": {0: "C"}, "cand_cates": {0: "C"}},
                os.path.join(OUT, "din.onnx"))
+        m = OneUser(load(tim, "tim"))
+        export(m, example_user(g, L_BENCH, 7, 200, 20, 37), user_names,
+               {"hist_items": {0: "L"}, "hist_cates": {0: "L"}, "cand_items": {0: "C"}, "cand_cates": {0: "C"}},
+               os.path.join(OUT, "tim.onnx"))
         m = OneUser(load(dien, "dien"))
         export(m, example_user(g, L_BENCH, 7, 200, 20, 37), user_names,
                {"cand_items": {0: "C"}, "cand_cates": {0: "C"}}, os.path.join(OUT, "dien.onnx"))

@@ -38,7 +38,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(jvmArgsAppend = {BenchData.VECTOR_MODULE, BenchData.VECTOR, "-Xms1g", "-Xmx1g"})
 public class PeerBenchmark {
-  @Param({"din", "dien"})
+  @Param({"din", "dien", "tim"})
   public String model;
 
   @Param({"100", "1000"})
