@@ -34,6 +34,19 @@ public final class VectorActivations implements ActivationKernels {
   /** {@code 2 sqrt(2/π)} and {@code 2 sqrt(2/π) 0.044715}: {@code 2u = x (A + B x²)}. */
   private static final float GELU_TANH_A = (float) (2 * Math.sqrt(2 / Math.PI));
   private static final float GELU_TANH_B = (float) (2 * Math.sqrt(2 / Math.PI) * 0.044715);
+  /** Dice's in-loop {@code exp(t)}, {@code t <= 0} (see {@link #diceBlock}): Cephes {@code expf}. */
+  private static final float EXP_MIN = -87f;
+  private static final float LOG2E = 1.44269504088896341f;
+  private static final float ROUND_MAGIC = 12582912f; // 1.5 2^23: adding it rounds to an integer
+  private static final int ROUND_MAGIC_BITS = Float.floatToRawIntBits(ROUND_MAGIC);
+  private static final float LN2_HI = 0.693359375f;
+  private static final float LN2_LO = -2.12194440e-4f;
+  private static final float EXP_P0 = 1.9875691500e-4f;
+  private static final float EXP_P1 = 1.3981999507e-3f;
+  private static final float EXP_P2 = 8.3334519073e-3f;
+  private static final float EXP_P3 = 4.1665795894e-2f;
+  private static final float EXP_P4 = 1.6666665459e-1f;
+  private static final float EXP_P5 = 5.0000001201e-1f;
 
   // ---------------------------------------------------------------- lane-wise building blocks
 
@@ -178,6 +191,15 @@ public final class VectorActivations implements ActivationKernels {
   /**
    * Per vector of channels, {@code scale = gamma / sqrt(var + eps)} once for the whole block; per
    * value {@code p = sigmoid((x - mean) scale + beta)}, {@code y = x (p (1 - alpha) + alpha)}.
+   *
+   * <p>Dice runs on every hidden value of the DIN activation unit (120 per history-candidate pair),
+   * where the SVML {@code EXP} stub call cost as much as the GEMMs (a profile, not a guess). Here
+   * {@code e = exp(-|z|)} is computed in the loop instead: {@code -|z|} clamped at {@code -87} (so
+   * {@code 2^n} stays a normal float), {@code n = round(t log2 e)} by the {@code 1.5 2^23}
+   * rounding trick, {@code r = t - n ln 2} in two parts (Cody-Waite), Cephes' degree-7 {@code expf}
+   * polynomial on {@code |r| <= ln2 / 2} (about 1 ulp), times {@code 2^n} built in the exponent
+   * bits. The clamp changes {@code p} only where it is below {@code 2e-38}: {@code y} moves by
+   * less than {@code 1e-37 |x|}.
    */
   private static void diceBlock(float[] x, int xAt, float[] y, int yAt, int count, int width, int stride,
                                 float[] mean, float[] var, float[] gamma, float[] beta, float[] alpha, float eps) {
@@ -189,9 +211,26 @@ public final class VectorActivations implements ActivationKernels {
       FloatVector mu = FloatVector.fromArray(FLOAT, mean, j, m);
       FloatVector a = FloatVector.fromArray(FLOAT, alpha, j, m);
       FloatVector oneMinusA = a.neg().add(1f);
+      FloatVector one = FloatVector.broadcast(FLOAT, 1f);
       for (int r = 0, o = j; r < count; r++, o += stride) {
         FloatVector v = FloatVector.fromArray(FLOAT, x, xAt + o, m);
-        FloatVector p = sigmoid(v.sub(mu).fma(scale, shift));
+        FloatVector z = v.sub(mu).fma(scale, shift);
+        // e = exp(t), t = max(-|z|, -87), written out here (see above)
+        FloatVector t = z.abs().neg().max(EXP_MIN);
+        FloatVector k = t.fma(LOG2E, ROUND_MAGIC);            // 1.5 2^23 + n
+        FloatVector nf = k.sub(ROUND_MAGIC);
+        FloatVector rr = nf.fma(FloatVector.broadcast(FLOAT, -LN2_HI), t);
+        rr = nf.fma(FloatVector.broadcast(FLOAT, -LN2_LO), rr);
+        FloatVector q = rr.fma(EXP_P0, EXP_P1);
+        q = rr.fma(q, FloatVector.broadcast(FLOAT, EXP_P2));
+        q = rr.fma(q, FloatVector.broadcast(FLOAT, EXP_P3));
+        q = rr.fma(q, FloatVector.broadcast(FLOAT, EXP_P4));
+        q = rr.fma(q, FloatVector.broadcast(FLOAT, EXP_P5));
+        q = rr.mul(rr).fma(q, rr.add(1f));                     // 1 + r + r² P(r)
+        FloatVector pow2n = k.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23)
+            .reinterpretAsFloats();
+        FloatVector e = q.mul(pow2n);
+        FloatVector p = one.blend(e, z.compare(VectorOperators.LT, 0f)).div(e.add(one));
         v.mul(p.fma(oneMinusA, a)).intoArray(y, yAt + o, m);
       }
     }

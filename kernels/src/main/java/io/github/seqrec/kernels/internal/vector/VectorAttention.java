@@ -293,12 +293,9 @@ public final class VectorAttention implements AttentionKernels {
       int rows = tb * valid;
       dense.gemm(q, qOff + t0 * d, d, tb, d, unit.wqT, 0, h1, h1, unit.bias[0], 0, scratch, qp, h1, false);
       for (int t = 0; t < tb; t++) {
-        int qt = qOff + (t0 + t) * d;
-        for (int j = 0; j < valid; j++) {
-          int r = t * valid + j;
-          multiply(q, qt, k, kOff + j * d, scratch, x + r * d, d);
-          add(scratch, kp + j * h1, scratch, qp + t * h1, scratch, bufA + r * h1, h1);
-        }
+        int r = t * valid;
+        products(q, qOff + (t0 + t) * d, k, kOff, valid, d, scratch, x + r * d);
+        sums(scratch, kp, valid, h1, scratch, qp + t * h1, scratch, bufA + r * h1);
       }
       dense.gemm(scratch, x, d, rows, d, unit.wpT, 0, h1, h1, null, 0, scratch, bufA, h1, true);
       unit.act[0].apply(activations, scratch, bufA, rows, h1);
@@ -348,27 +345,42 @@ public final class VectorAttention implements AttentionKernels {
     }
   }
 
-  /** {@code z[i] = x[i] * y[i]} for {@code i < n}. */
-  static void multiply(float[] x, int xOff, float[] y, int yOff, float[] z, int zOff, int n) {
+  /**
+   * {@code z[j d + i] = q[qOff + i] * k[kOff + j d + i]}: one target times each of {@code rows}
+   * behaviours, with the target's vectors loaded once per vector of columns.
+   */
+  static void products(float[] q, int qOff, float[] k, int kOff, int rows, int d, float[] z, int zOff) {
     int i = 0;
-    for (; i + FLOAT_LANES <= n; i += FLOAT_LANES) {
-      FloatVector.fromArray(FLOAT, x, xOff + i).mul(FloatVector.fromArray(FLOAT, y, yOff + i)).intoArray(z, zOff + i);
+    for (; i + FLOAT_LANES <= d; i += FLOAT_LANES) {
+      FloatVector qv = FloatVector.fromArray(FLOAT, q, qOff + i);
+      for (int j = 0, o = i; j < rows; j++, o += d) {
+        qv.mul(FloatVector.fromArray(FLOAT, k, kOff + o)).intoArray(z, zOff + o);
+      }
     }
-    if (i < n) {
-      VectorMask<Float> m = FLOAT.indexInRange(i, n);
-      FloatVector.fromArray(FLOAT, x, xOff + i, m).mul(FloatVector.fromArray(FLOAT, y, yOff + i, m)).intoArray(z, zOff + i, m);
+    if (i < d) {
+      VectorMask<Float> m = FLOAT.indexInRange(i, d);
+      FloatVector qv = FloatVector.fromArray(FLOAT, q, qOff + i, m);
+      for (int j = 0, o = i; j < rows; j++, o += d) {
+        qv.mul(FloatVector.fromArray(FLOAT, k, kOff + o, m)).intoArray(z, zOff + o, m);
+      }
     }
   }
 
-  /** {@code z[i] = x[i] + y[i]} for {@code i < n}. */
-  static void add(float[] x, int xOff, float[] y, int yOff, float[] z, int zOff, int n) {
+  /** {@code z[j n + i] = x[xOff + j n + i] + y[yOff + i]}: one row added to each of {@code rows} rows. */
+  static void sums(float[] x, int xOff, int rows, int n, float[] y, int yOff, float[] z, int zOff) {
     int i = 0;
     for (; i + FLOAT_LANES <= n; i += FLOAT_LANES) {
-      FloatVector.fromArray(FLOAT, x, xOff + i).add(FloatVector.fromArray(FLOAT, y, yOff + i)).intoArray(z, zOff + i);
+      FloatVector yv = FloatVector.fromArray(FLOAT, y, yOff + i);
+      for (int j = 0, o = i; j < rows; j++, o += n) {
+        FloatVector.fromArray(FLOAT, x, xOff + o).add(yv).intoArray(z, zOff + o);
+      }
     }
     if (i < n) {
       VectorMask<Float> m = FLOAT.indexInRange(i, n);
-      FloatVector.fromArray(FLOAT, x, xOff + i, m).add(FloatVector.fromArray(FLOAT, y, yOff + i, m)).intoArray(z, zOff + i, m);
+      FloatVector yv = FloatVector.fromArray(FLOAT, y, yOff + i, m);
+      for (int j = 0, o = i; j < rows; j++, o += n) {
+        FloatVector.fromArray(FLOAT, x, xOff + o, m).add(yv).intoArray(z, zOff + o, m);
+      }
     }
   }
 

@@ -16,7 +16,10 @@ import jdk.incubator.vector.VectorOperators;
  * of B once and reuses them for 4 rows (4 broadcasts of A), so there are 12 independent FMAs per
  * 3 loads: enough to keep two FMA pipes busy through the 4-cycle FMA latency. Column panels are
  * the outer loop so the k x 3V panel of B stays in L1 while every row tile passes over it.
- * Ragged edges use a one-vector-wide masked tile and a one-row tile; nothing is padded. C is first
+ * A last panel of 17 to 47 columns is a 4 x 2 or 4 x 3 tile whose last vector ends at column n,
+ * overlapping the one before it (no masks in the k loop, the main tile's FMAs per load); a last
+ * panel of at most one vector uses a masked 4 x 1 tile; leftover rows use one-row tiles; nothing
+ * is padded. C is first
  * set to its starting value (bias, old C) so every tile computes {@code C += A B}.
  */
 public final class VectorDense implements DenseKernels {
@@ -33,19 +36,44 @@ public final class VectorDense implements DenseKernels {
     for (; j + COLS <= n; j += COLS) {
       int i = 0;
       for (; i + ROWS <= m; i += ROWS) {
-        tile4x3(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
+        tile4x3(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, FLOAT_LANES, 2 * FLOAT_LANES);
       }
       for (; i < m; i++) {
-        tile1x3(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j);
+        tile1x3(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, FLOAT_LANES, 2 * FLOAT_LANES);
       }
     }
-    for (; j < n; j += FLOAT_LANES) {
+    int rest = n - j;
+    if (rest > FLOAT_LANES) {
+      // 17 to 47 columns left (N = 80: 32, N = 40: 40): two or three whole vectors, the last one
+      // ending at column n and overlapping the one before it. The overlapped columns are computed
+      // twice in the same tile from the same starting C, bit for bit the same, so they may be
+      // stored twice; the panel keeps the main tile's FMAs per load instead of falling to 4x1 tiles.
+      int last = rest - FLOAT_LANES;
+      int i = 0;
+      if (rest > 2 * FLOAT_LANES) {
+        for (; i + ROWS <= m; i += ROWS) {
+          tile4x3(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, FLOAT_LANES, last);
+        }
+        for (; i < m; i++) {
+          tile1x3(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, FLOAT_LANES, last);
+        }
+      } else {
+        for (; i + ROWS <= m; i += ROWS) {
+          tile4x2(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, last);
+        }
+        for (; i < m; i++) {
+          tile1x3(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, last, last);
+        }
+      }
+      return;
+    }
+    if (rest > 0) {
       int i = 0;
       for (; i + ROWS <= m; i += ROWS) {
-        tile4x1(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, n - j);
+        tile4x1(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, rest);
       }
       for (; i < m; i++) {
-        tile1x1(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, n - j);
+        tile1x1(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, rest);
       }
     }
   }
@@ -81,10 +109,12 @@ public final class VectorDense implements DenseKernels {
     }
   }
 
+  /**
+   * A 4-row tile of three vectors at columns {@code 0, v1, v2} of the panel: {@code (V, 2V)} in the
+   * full panels, {@code (V, rest - V)} for an overlapping last panel.
+   */
   private static void tile4x3(float[] a, int a0, int lda, int k, float[] b, int b0, int ldb,
-                              float[] c, int c0, int ldc) {
-    final int v1 = FLOAT_LANES;
-    final int v2 = 2 * FLOAT_LANES;
+                              float[] c, int c0, int ldc, int v1, int v2) {
     final int r1 = c0 + ldc;
     final int r2 = r1 + ldc;
     final int r3 = r2 + ldc;
@@ -122,9 +152,44 @@ public final class VectorDense implements DenseKernels {
     c30.intoArray(c, r3); c31.intoArray(c, r3 + v1); c32.intoArray(c, r3 + v2);
   }
 
-  private static void tile1x3(float[] a, int a0, int k, float[] b, int b0, int ldb, float[] c, int c0) {
-    final int v1 = FLOAT_LANES;
-    final int v2 = 2 * FLOAT_LANES;
+  /** A 4-row tile of two vectors at columns {@code 0} and {@code v1 <= V} of the panel (they may overlap). */
+  private static void tile4x2(float[] a, int a0, int lda, int k, float[] b, int b0, int ldb,
+                              float[] c, int c0, int ldc, int v1) {
+    final int r1 = c0 + ldc;
+    final int r2 = r1 + ldc;
+    final int r3 = r2 + ldc;
+    FloatVector c00 = FloatVector.fromArray(FLOAT, c, c0);
+    FloatVector c01 = FloatVector.fromArray(FLOAT, c, c0 + v1);
+    FloatVector c10 = FloatVector.fromArray(FLOAT, c, r1);
+    FloatVector c11 = FloatVector.fromArray(FLOAT, c, r1 + v1);
+    FloatVector c20 = FloatVector.fromArray(FLOAT, c, r2);
+    FloatVector c21 = FloatVector.fromArray(FLOAT, c, r2 + v1);
+    FloatVector c30 = FloatVector.fromArray(FLOAT, c, r3);
+    FloatVector c31 = FloatVector.fromArray(FLOAT, c, r3 + v1);
+    int a1 = a0 + lda;
+    int a2 = a1 + lda;
+    int a3 = a2 + lda;
+    for (int p = 0, bp = b0; p < k; p++, bp += ldb) {
+      FloatVector b0v = FloatVector.fromArray(FLOAT, b, bp);
+      FloatVector b1v = FloatVector.fromArray(FLOAT, b, bp + v1);
+      FloatVector x = FloatVector.broadcast(FLOAT, a[a0 + p]);
+      c00 = b0v.fma(x, c00); c01 = b1v.fma(x, c01);
+      x = FloatVector.broadcast(FLOAT, a[a1 + p]);
+      c10 = b0v.fma(x, c10); c11 = b1v.fma(x, c11);
+      x = FloatVector.broadcast(FLOAT, a[a2 + p]);
+      c20 = b0v.fma(x, c20); c21 = b1v.fma(x, c21);
+      x = FloatVector.broadcast(FLOAT, a[a3 + p]);
+      c30 = b0v.fma(x, c30); c31 = b1v.fma(x, c31);
+    }
+    c00.intoArray(c, c0); c01.intoArray(c, c0 + v1);
+    c10.intoArray(c, r1); c11.intoArray(c, r1 + v1);
+    c20.intoArray(c, r2); c21.intoArray(c, r2 + v1);
+    c30.intoArray(c, r3); c31.intoArray(c, r3 + v1);
+  }
+
+  /** One row of three vectors at columns {@code 0, v1, v2} of the panel (they may overlap). */
+  private static void tile1x3(float[] a, int a0, int k, float[] b, int b0, int ldb, float[] c, int c0,
+                              int v1, int v2) {
     FloatVector c0v = FloatVector.fromArray(FLOAT, c, c0);
     FloatVector c1v = FloatVector.fromArray(FLOAT, c, c0 + v1);
     FloatVector c2v = FloatVector.fromArray(FLOAT, c, c0 + v2);
