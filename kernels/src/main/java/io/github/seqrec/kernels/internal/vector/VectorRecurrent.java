@@ -28,8 +28,9 @@ import jdk.incubator.vector.VectorOperators;
  *   <li>the element-wise gate math is vector loops (FMA, unmasked body, masked tail) around
  *       {@link ActivationKernels#sigmoid} and {@link ActivationKernels#tanh} on whole gate blocks;</li>
  *   <li>a shared-input scan of many rows (DIEN's candidates over one history) runs with the rows in
- *       vector lanes ({@link #laneScan}): at H = 36, C = 1000, T = 50 the scan takes ~0.65 of the
- *       row-layout time (~0.85 at C = 100, where 100 rows fill 7 vectors of 16).</li>
+ *       vector lanes ({@link #laneScan}): at DIEN's H = 36, T = 50 the scan takes ~0.66 of the
+ *       row-layout time at C = 1000 and ~0.75 at C = 100 (96 rows in lanes, 4 in rows); at
+ *       H = 64, where the row layout has no ragged vectors, the two are within noise.</li>
  * </ul>
  */
 public final class VectorRecurrent implements RecurrentKernels {
