@@ -148,9 +148,11 @@ public final class Recurrent {
 
   /**
    * Floats of scratch {@link #gruScan}, {@link #augruScan} and {@link #agruScan} need: the
-   * input-side gates of every position, {@code 3H (sharedInput ? steps : rows steps)}, plus
-   * {@code 3H rows} for one step's hidden-side gates and {@code H rows} to gather the states of
-   * the rows still running when lengths differ.
+   * input-side gates of every position, {@code 3H (sharedInput ? steps : rows steps)}, plus the
+   * larger of {@code 4H rows} (one step's hidden-side gates, {@code 3H rows}, and {@code H rows} to
+   * gather the states of the rows still running when lengths differ) and, with a shared input and
+   * 16 rows or more, {@code 3H² + 48 (4H + steps + 1)} (room for the vector backend to run blocks of 48 rows with
+   * the rows in vector lanes).
    */
   public static int gruScanScratchSize(int rows, int steps, int hiddenSize, boolean sharedInput) {
     Checks.nonNegative("rows", rows);

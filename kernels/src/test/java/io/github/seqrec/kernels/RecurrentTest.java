@@ -449,6 +449,57 @@ class RecurrentTest {
     checkScans(scalar, vector, random, 3, 1000, 7, 15, TOL);
   }
 
+  @Test
+  void vectorSharedScansWithRowsInLanesMatchScalar() {
+    // From 16 rows (64 with 16-float vectors) the vector backend runs a shared-input scan in blocks
+    // of 48 rows with the rows in lanes: partial blocks, ragged lengths (a lane blend keeps ended
+    // rows), no hAll, a padded attention past each length and a zero-length row.
+    RecurrentKernels scalar = BackendPair.SCALAR.recurrent();
+    RecurrentKernels vector = BackendPair.vector().recurrent();
+    SplittableRandom random = new SplittableRandom(33);
+    int[][] shapes = {{16, 7, 7, 15}, {17, 16, 15, 17}, {63, 17, 16, 1}, {64, 5, 63, 16}, {65, 9, 17, 36},
+        {100, 50, 36, 36}, {1000, 3, 7, 7}, {145, 4, 65, 65}};
+    for (int[] shape : shapes) {
+      int rows = shape[0];
+      int steps = shape[1];
+      int in = shape[2];
+      int hidden = shape[3];
+      boolean bias = random.nextBoolean();
+      Packed w = gru(random, in, hidden, bias).packed();
+      int off = random.nextInt(5);
+      float[] x = uniform(random, off + steps * in);
+      float[] h0 = random.nextBoolean() ? uniform(random, off + rows * hidden) : null;
+      int[] ragged = randomLengths(random, rows, steps);
+      ragged[ragged.length - 1] = 0;
+      for (int[] lengths : new int[][] {null, ragged}) {
+        int lOff = lengths == null ? 0 : lengths.length - rows;
+        float[] att = positive(random, off + rows * steps);
+        for (int r = 0; lengths != null && r < rows; r++) {
+          Arrays.fill(att, off + r * steps + lengths[lOff + r], off + (r + 1) * steps, Float.NaN);
+        }
+        for (GruMode mode : GruMode.values()) {
+          for (boolean all : new boolean[] {false, true}) {
+            String what = mode + " rows=" + rows + " T=" + steps + " in=" + in + " H=" + hidden
+                + (lengths == null ? "" : " ragged") + (all ? " hAll" : "");
+            int scratch = off + (int) RecurrentKernels.gruScanScratch(rows, steps, hidden, true);
+            float[] lastS = new float[off + rows * hidden];
+            float[] lastV = new float[off + rows * hidden];
+            float[] allS = all ? TestArrays.filled(off + rows * steps * hidden, 7f) : null;
+            float[] allV = all ? TestArrays.filled(off + rows * steps * hidden, 7f) : null;
+            scalar.gruScan(mode, w, x, off, true, att, off, rows, steps, lengths, lOff, h0, off, lastS, off,
+                allS, off, TestArrays.filled(scratch, Float.NaN), off);
+            vector.gruScan(mode, w, x, off, true, att, off, rows, steps, lengths, lOff, h0, off, lastV, off,
+                allV, off, TestArrays.filled(scratch, Float.NaN), off);
+            assertClose(what + " hLast", lastS, lastV, TOL, 1);
+            if (all) {
+              assertClose(what + " hAll", allS, allV, TOL, 1);
+            }
+          }
+        }
+      }
+    }
+  }
+
   private static void checkScans(RecurrentKernels scalar, RecurrentKernels vector, SplittableRandom random,
                                  int rows, int steps, int in, int hidden, double tol) {
     String shape = " rows=" + rows + " T=" + steps + " in=" + in + " H=" + hidden;

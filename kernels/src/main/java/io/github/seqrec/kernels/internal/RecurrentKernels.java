@@ -48,13 +48,29 @@ public interface RecurrentKernels {
   }
 
   /**
+   * Rows per block of a shared-input scan that a backend runs with the rows in vector lanes
+   * (a multiple of 3 vectors of 4, 8 or 16 floats); {@link #gruScanScratch} leaves room for one block.
+   */
+  int LANE_BLOCK = 48;
+
+  /** Fewest rows of a shared-input scan that a backend may run with the rows in vector lanes. */
+  int LANE_ROWS_MIN = 16;
+
+  /**
    * Floats of scratch {@link #gruScan} needs: the input-side gates of every position
-   * ({@code (sharedInput ? steps : rows * steps) x 3H}), one {@code rows x 3H} block of
-   * hidden-side gates and {@code rows x H} for the gathered states of the rows still running.
+   * ({@code (sharedInput ? steps : rows * steps) x 3H}), then room for either one {@code rows x 3H}
+   * block of hidden-side gates and {@code rows x H} for the gathered states of the rows still
+   * running, or (shared input, {@link #LANE_ROWS_MIN} rows or more) the rows-in-lanes layout of a
+   * vector backend: {@code W_hh} ({@code 3H x H}) and, for one block of {@link #LANE_BLOCK} rows,
+   * its states, gates, attention scores and lengths ({@code LANE_BLOCK x (4H + steps + 1)}).
    */
   static long gruScanScratch(int rows, int steps, int hidden, boolean sharedInput) {
     long positions = sharedInput ? steps : (long) rows * steps;
-    return 3L * hidden * (positions + rows) + (long) rows * hidden;
+    long rowLayout = 4L * hidden * rows;
+    long laneLayout = sharedInput && rows >= LANE_ROWS_MIN
+        ? 3L * hidden * hidden + LANE_BLOCK * (4L * hidden + steps + 1)
+        : 0;
+    return 3L * hidden * positions + Math.max(rowLayout, laneLayout);
   }
 
   /**

@@ -88,12 +88,20 @@ public final class VectorActivations implements ActivationKernels {
   /**
    * The lane-wise sigmoid written out in the loop (not through {@link #sigmoid(FloatVector)}): the
    * kernel is called from large model methods whose inlining budget can run out, and a vector
-   * passed to a method that is not inlined is boxed.
+   * passed to a method that is not inlined is boxed. Unmasked body, one masked tail: with a mask in
+   * every iteration, once some call had a partial last vector (n = 72 from a GRU cell) the whole
+   * loop ran ~1.7x slower for every caller (measured 13.4 vs 7.8 ns per 16 lanes).
    */
   @Override
   public void sigmoid(float[] x, int xOff, float[] y, int yOff, int n) {
     FloatVector one = FloatVector.broadcast(FLOAT, 1f);
-    for (int i = 0; i < n; i += V) {
+    int i = 0;
+    for (; i + V <= n; i += V) {
+      FloatVector v = FloatVector.fromArray(FLOAT, x, xOff + i);
+      FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
+      one.blend(e, v.compare(VectorOperators.LT, 0f)).div(e.add(one)).intoArray(y, yOff + i);
+    }
+    if (i < n) {
       VectorMask<Float> m = FLOAT.indexInRange(i, n);
       FloatVector v = FloatVector.fromArray(FLOAT, x, xOff + i, m);
       FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
