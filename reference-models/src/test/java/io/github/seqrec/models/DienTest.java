@@ -135,6 +135,28 @@ class DienTest {
     CtrModelTestKit.emptyAndGrowing(load("AIGRU"));
   }
 
+  /**
+   * From 64 candidates the vector backend runs the shared-input scan with the candidates in vector
+   * lanes (blocks of 48, a ragged last block): the logits must be those of scoring each candidate
+   * alone (the row layout), for every cell type, and nothing is allocated.
+   */
+  @Test
+  void manyCandidatesScoreAsEachAlone() throws IOException {
+    for (String type : new String[] {"AUGRU", "AGRU", "AIGRU"}) {
+      Dien model = load(type);
+      SplittableRandom random = new SplittableRandom(21);
+      UserHistory h = CtrModelTestKit.history(random, model.maxHistoryLength());
+      Candidates c = CtrModelTestKit.candidates(random, 150);
+      float[] together = CtrModelTestKit.score(model, h, c);
+      for (int i = 0; i < c.count(); i += 7) {
+        float alone = CtrModelTestKit.score(model, h,
+            Candidates.of(new int[] {c.itemIds()[i]}, new int[] {c.categoryIds()[i]}))[0];
+        assertEquals(alone, together[i], 1e-5f * (1f + Math.abs(alone)), type + " candidate " + i);
+      }
+      CtrModelTestKit.allocationFree(model, 150);
+    }
+  }
+
   @Test
   void allocationFreeAfterWarmUp() throws IOException {
     CtrModelTestKit.allocationFree(load("AUGRU"), 50);
