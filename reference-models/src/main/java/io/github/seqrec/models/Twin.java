@@ -24,8 +24,10 @@ import java.util.Set;
  *   ESU:     o = W^o [softmax_{top-k}(alpha_1) K W_1^v ; ..; softmax_{top-k}(alpha_H) K W_H^v]
  *   logit  = MLP([o; q])
  * </pre>
- * The GSU and the ESU share one set of logits (consistency-preserved GSU): they are computed once over
- * the history and the ESU re-uses the selected ones. The cross-feature bias collapses to one scalar per
+ * The GSU and the ESU rank and attend with one set of logits (consistency-preserved GSU). The GSU only
+ * needs their mean over heads, which is one dot product over the full width plus the mean bias, so it
+ * is a single GEMM over the history; the ESU then computes the per-head logits of the K selected
+ * behaviours ({@code 2 K H d_k} per candidate instead of keeping {@code H L}). The cross-feature bias collapses to one scalar per
  * behaviour and head, precomputed per bucket at load ({@code beta_ij (E_cross_j[b] . w_ij)}), as is each
  * bucket's value projection.
  *
