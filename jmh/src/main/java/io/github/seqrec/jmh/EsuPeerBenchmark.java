@@ -4,12 +4,12 @@ import ai.onnxruntime.OrtException;
 import io.github.seqrec.models.Candidates;
 import io.github.seqrec.models.Eta;
 import io.github.seqrec.models.EtaSignatureCache;
+import io.github.seqrec.models.ItemProjectionCache;
 import io.github.seqrec.models.Models;
 import io.github.seqrec.models.SequentialModel;
 import io.github.seqrec.models.Sim;
 import io.github.seqrec.models.SimUserIndex;
 import io.github.seqrec.models.Twin;
-import io.github.seqrec.models.TwinItemCache;
 import io.github.seqrec.models.UserHistory;
 import java.util.Arrays;
 import java.util.Map;
@@ -37,9 +37,9 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * K picks of each candidate given. The picks are the model's own search for SIM (soft search) and
  * ETA (Hamming top-k), K random distinct positions for TWIN; both peers get the same ones.
  *
- * <p>seqrec runs {@code scoreSelected} with the state the papers keep between requests (SIM's user
- * index, ETA's signature cache, TWIN's per-item projection cache) and projects each distinct picked
- * behaviour once; ORT receives the picks gathered per candidate ({@code [B, K]} ids, SIM's time
+ * <p>seqrec runs {@code scoreSelected} with the state kept between requests (SIM's user index, ETA's
+ * signature cache, and for ETA and TWIN the per-item projection cache) and handles each distinct
+ * picked behaviour once; ORT receives the picks gathered per candidate ({@code [B, K]} ids, SIM's time
  * buckets, TWIN's cross buckets, a mask), which is how the exported graph takes them, and projects
  * every pick. Both run single-threaded ({@code threads = 1}) or on both cores; setup checks that
  * the logits agree (relative 1e-4) before anything is timed.
@@ -144,9 +144,10 @@ public class EsuPeerBenchmark {
         slots = new int[B * k];
         eta.search(cache, all, eta.newWorkspace(), slots, 0, null);
         extra = null;
+        ItemProjectionCache projections = eta.itemCache();
         SequentialModel.Workspace[] ws = {eta.newWorkspace(), eta.newWorkspace()};
-        seqrec = (half, out, off) -> eta.scoreSelected(cache, halves[half], slots, half * (B / 2) * k, ws[half], out,
-            off);
+        seqrec = (half, out, off) -> eta.scoreSelected(projections, cache, halves[half], slots, half * (B / 2) * k,
+            ws[half], out, off);
       }
       case Twin twin -> {
         k = twin.topK();
@@ -168,7 +169,7 @@ public class EsuPeerBenchmark {
             extra[i * N_CROSS + j] = cross[slots[i] * N_CROSS + j];
           }
         }
-        TwinItemCache cache = twin.itemCache();
+        ItemProjectionCache cache = twin.itemCache();
         SequentialModel.Workspace[] ws = {twin.newWorkspace(), twin.newWorkspace()};
         seqrec = (half, out, off) -> twin.scoreSelected(cache, history, halves[half], slots, half * (B / 2) * k,
             ws[half], out, off);

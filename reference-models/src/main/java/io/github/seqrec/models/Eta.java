@@ -64,6 +64,9 @@ public final class Eta implements SequentialModel {
   private final PackedLinear wq;
   private final PackedLinear wk;
   private final PackedLinear wv;
+  /** {@code W_k} and {@code W_v} transposed ({@code [d x d]}, input rows): the item cache's operands. */
+  private final float[] wkT;
+  private final float[] wvT;
   private final PackedLinear out;
   private final Mlp mlp;
   private final int topK;
@@ -72,7 +75,7 @@ public final class Eta implements SequentialModel {
   private final float scale;
 
   private Eta(ItemCateEmbedding emb, float[] planes, int bits, int paddedBits, PackedLinear wq, PackedLinear wk,
-              PackedLinear wv, PackedLinear out, Mlp mlp, int topK, int heads, int maxLen) {
+              PackedLinear wv, float[] wkT, float[] wvT, PackedLinear out, Mlp mlp, int topK, int heads, int maxLen) {
     this.emb = emb;
     this.planes = planes;
     this.bits = bits;
@@ -80,6 +83,8 @@ public final class Eta implements SequentialModel {
     this.wq = wq;
     this.wk = wk;
     this.wv = wv;
+    this.wkT = wkT;
+    this.wvT = wvT;
     this.out = out;
     this.mlp = mlp;
     this.topK = topK;
@@ -117,10 +122,14 @@ public final class Eta implements SequentialModel {
     PackedLinear wq = Dense.pack(Arrays.copyOfRange(in, 0, d * d), null, d, d);
     PackedLinear wk = Dense.pack(Arrays.copyOfRange(in, d * d, 2 * d * d), null, d, d);
     PackedLinear wv = Dense.pack(Arrays.copyOfRange(in, 2 * d * d, 3 * d * d), null, d, d);
+    float[] wkT = new float[d * d];
+    float[] wvT = new float[d * d];
+    Dense.transpose(in, d * d, d, d, wkT, 0);
+    Dense.transpose(in, 2 * d * d, d, d, wvT, 0);
     PackedLinear outProj = Mlp.linearNoBias(st, "mha.out_proj.weight", d, d);
     Mlp mlp = Mlp.load(st, "mlp", 2 * d, o.intList("mlp_hidden"),
         o.choice("activation", "relu", "relu", "sigmoid", "prelu", "dice"), 1, 1e-8f);
-    return new Eta(emb, planes, bits, padded, wq, wk, wv, outProj, mlp, topK, heads, maxLen);
+    return new Eta(emb, planes, bits, padded, wq, wk, wv, wkT, wvT, outProj, mlp, topK, heads, maxLen);
   }
 
   @Override
@@ -160,6 +169,16 @@ public final class Eta implements SequentialModel {
     return paddedBits;
   }
 
+  /**
+   * The per-item cache of the exact unit's key and value projections ({@code W_k e}, {@code W_v e})
+   * for the whole catalogue: build once, share across users and threads. Scoring with it reads two
+   * rows per picked behaviour instead of projecting it (logits equal the uncached ones to float
+   * rounding: the projection is summed in two parts).
+   */
+  public ItemProjectionCache itemCache() {
+    return ItemProjectionCache.build(this, emb, wkT, wvT, emb.dim());
+  }
+
   /** A new, empty per-user signature cache (append actions as they arrive). */
   public EtaSignatureCache newSignatureCache() {
     return new EtaSignatureCache(this, 16);
@@ -184,7 +203,7 @@ public final class Eta implements SequentialModel {
     }
     w.cache.clear();
     w.cache.appendAll(history, first, history.length());
-    run(w.cache, 0, candidates, w, logits, logitsOff);
+    run(null, w.cache, 0, candidates, w, logits, logitsOff);
   }
 
   /**
@@ -197,7 +216,18 @@ public final class Eta implements SequentialModel {
     checkCache(cache);
     HistoryChecks.candidates(candidates, emb.itemVocabulary(), emb.cateVocabulary());
     HistoryChecks.output(logits, logitsOff, candidates.count());
-    run(cache, Math.max(0, cache.length() - maxLen), candidates, w, logits, logitsOff);
+    run(null, cache, Math.max(0, cache.length() - maxLen), candidates, w, logits, logitsOff);
+  }
+
+  /** As {@link #score(EtaSignatureCache, Candidates, SequentialModel.Workspace, float[], int)}, with the exact unit's projections read from {@code items}. */
+  public void score(ItemProjectionCache items, EtaSignatureCache cache, Candidates candidates, Workspace workspace,
+                    float[] logits, int logitsOff) {
+    Ws w = workspace(workspace);
+    checkItemCache(items);
+    checkCache(cache);
+    HistoryChecks.candidates(candidates, emb.itemVocabulary(), emb.cateVocabulary());
+    HistoryChecks.output(logits, logitsOff, candidates.count());
+    run(items, cache, Math.max(0, cache.length() - maxLen), candidates, w, logits, logitsOff);
   }
 
   /**
@@ -211,7 +241,20 @@ public final class Eta implements SequentialModel {
    */
   public void scoreSelected(EtaSignatureCache cache, Candidates candidates, int[] slots, int slotsOff,
                             Workspace workspace, float[] logits, int logitsOff) {
+    scoreSelected(null, cache, candidates, slots, slotsOff, workspace, logits, logitsOff);
+  }
+
+  /**
+   * As {@link #scoreSelected(EtaSignatureCache, Candidates, int[], int, SequentialModel.Workspace, float[], int)},
+   * with the picked behaviours' keys and values read from {@code items} ({@link #itemCache()}); null
+   * projects them.
+   */
+  public void scoreSelected(ItemProjectionCache items, EtaSignatureCache cache, Candidates candidates, int[] slots,
+                            int slotsOff, Workspace workspace, float[] logits, int logitsOff) {
     Ws w = workspace(workspace);
+    if (items != null) {
+      checkItemCache(items);
+    }
     checkCache(cache);
     HistoryChecks.candidates(candidates, emb.itemVocabulary(), emb.cateVocabulary());
     HistoryChecks.output(logits, logitsOff, candidates.count());
@@ -223,7 +266,7 @@ public final class Eta implements SequentialModel {
       return;
     }
     embedCandidates(candidates, w);
-    esu(cache, first, c, w, logits, logitsOff);
+    esu(items, cache, first, c, w, logits, logitsOff);
   }
 
   /**
@@ -285,6 +328,12 @@ public final class Eta implements SequentialModel {
     return n;
   }
 
+  private void checkItemCache(ItemProjectionCache items) {
+    if (items == null || items.owner != this) {
+      throw new IllegalArgumentException("item cache must come from this model's itemCache()");
+    }
+  }
+
   private void checkCache(EtaSignatureCache cache) {
     if (cache == null || cache.model() != this) {
       throw new IllegalArgumentException("cache must come from this model's newSignatureCache()");
@@ -316,7 +365,8 @@ public final class Eta implements SequentialModel {
         w.sel, 0, null, 0, w.hamScratch, 0);
   }
 
-  private void run(EtaSignatureCache cache, int first, Candidates candidates, Ws w, float[] logits, int logitsOff) {
+  private void run(ItemProjectionCache items, EtaSignatureCache cache, int first, Candidates candidates, Ws w,
+                   float[] logits, int logitsOff) {
     int c = candidates.count();
     if (c == 0) {
       return;
@@ -325,14 +375,16 @@ public final class Eta implements SequentialModel {
     embedCandidates(candidates, w);
     int m = gsu(cache, first, c, w);
     Arrays.fill(w.counts, 0, c, m);
-    esu(cache, first, c, w, logits, logitsOff);
+    esu(items, cache, first, c, w, logits, logitsOff);
   }
 
   /**
    * The exact search unit over the picks in {@code w.sel} / {@code w.counts} (slots relative to
-   * {@code first}), candidates embedded in {@code w.candE}.
+   * {@code first}), candidates embedded in {@code w.candE}; the picks' keys and values are read
+   * from {@code items} or, when it is null, projected.
    */
-  private void esu(EtaSignatureCache cache, int first, int c, Ws w, float[] logits, int logitsOff) {
+  private void esu(ItemProjectionCache items, EtaSignatureCache cache, int first, int c, Ws w, float[] logits,
+                   int logitsOff) {
     int d = emb.dim();
     // Distinct retrieved behaviours, projected once each (rowOf is reset afterwards: O(picks)).
     int n = cache.length() - first;
@@ -349,14 +401,18 @@ public final class Eta implements SequentialModel {
       }
     }
     w.ensureRows(rows);
-    int[] items = cache.itemsArray();
+    int[] ids = cache.itemsArray();
     int[] cates = cache.categoriesArray();
     for (int r = 0; r < rows; r++) {
       int slot = first + w.slotOf[r];
       w.rowOf[w.slotOf[r]] = -1;
-      emb.embed(items[slot], cates[slot], w.e, r * d);
+      if (items != null) {
+        items.project(ids[slot], cates[slot], w.k, w.v, r * d);
+      } else {
+        emb.embed(ids[slot], cates[slot], w.e, r * d);
+      }
     }
-    if (rows > 0) {
+    if (rows > 0 && items == null) {
       Dense.linear(w.e, 0, rows, wk, w.k, 0, false);
       Dense.linear(w.e, 0, rows, wv, w.v, 0, false);
     }

@@ -32,7 +32,7 @@ import java.util.Set;
  * bucket's value projection.
  *
  * <p>Serving: {@link #itemCache()} builds the paper's per-item cache of the inherent projections
- * {@code K_h W^k} and {@code K_h W^v} once for the whole catalogue; {@link #score(TwinItemCache,
+ * {@code K_h W^k} and {@code K_h W^v} once for the whole catalogue; {@link #score(ItemProjectionCache,
  * UserHistory, Candidates, SequentialModel.Workspace, float[], int)} then costs, per behaviour, a row
  * gather plus one dot product per candidate and head. The plain {@link #score} projects the history's
  * embeddings per request with the same GEMMs and gives bit-identical logits.
@@ -138,7 +138,7 @@ public final class Twin implements SequentialModel {
    * Builds the per-item cache of inherent projections for the whole catalogue (every item and
    * category id): build once, share across users and threads.
    */
-  public TwinItemCache itemCache() {
+  public ItemProjectionCache itemCache() {
     return core.buildCache(this);
   }
 
@@ -149,13 +149,13 @@ public final class Twin implements SequentialModel {
   }
 
   /** Scores with the inherent projections read from {@code cache} (built by this model's {@link #itemCache()}). */
-  public void score(TwinItemCache cache, UserHistory history, Candidates candidates, Workspace workspace,
+  public void score(ItemProjectionCache cache, UserHistory history, Candidates candidates, Workspace workspace,
                     float[] logits, int logitsOff) {
     core.checkCache(cache, this);
     run(cache, history, candidates, workspace, logits, logitsOff);
   }
 
-  private void run(TwinItemCache cache, UserHistory history, Candidates candidates, Workspace workspace,
+  private void run(ItemProjectionCache cache, UserHistory history, Candidates candidates, Workspace workspace,
                    float[] logits, int logitsOff) {
     TwinCore.Work w = core.work(workspace);
     if (history.length() == 0) {
@@ -188,13 +188,13 @@ public final class Twin implements SequentialModel {
   }
 
   /** As {@link #scoreSelected(UserHistory, Candidates, int[], int, SequentialModel.Workspace, float[], int)}, with the inherent projections read from {@code cache}. */
-  public void scoreSelected(TwinItemCache cache, UserHistory history, Candidates candidates, int[] slots,
+  public void scoreSelected(ItemProjectionCache cache, UserHistory history, Candidates candidates, int[] slots,
                             int slotsOff, Workspace workspace, float[] logits, int logitsOff) {
     core.checkCache(cache, this);
     runSelected(cache, history, candidates, slots, slotsOff, workspace, logits, logitsOff);
   }
 
-  private void runSelected(TwinItemCache cache, UserHistory history, Candidates candidates, int[] slots,
+  private void runSelected(ItemProjectionCache cache, UserHistory history, Candidates candidates, int[] slots,
                            int slotsOff, Workspace workspace, float[] logits, int logitsOff) {
     TwinCore.Work w = core.work(workspace);
     int first = history.length() == 0 ? 0 : checkHistory(history);

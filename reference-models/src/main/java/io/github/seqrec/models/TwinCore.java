@@ -82,26 +82,9 @@ final class TwinCore {
     return t;
   }
 
-  /** The inherent key/value rows of every item id and category id (see {@link TwinItemCache}). */
-  TwinItemCache buildCache(Object owner) {
-    int items = emb.itemVocabulary();
-    int cates = emb.cateVocabulary();
-    float[] itemKeys = new float[items * width];
-    float[] cateKeys = new float[cates * width];
-    float[] itemValues = new float[items * width];
-    float[] cateValues = new float[cates * width];
-    project(emb.itemTable(), items, dItem, 0, itemKeys, itemValues);
-    project(emb.cateTable(), cates, dCate, dItem, cateKeys, cateValues);
-    return new TwinItemCache(owner, itemKeys, cateKeys, itemValues, cateValues, items, cates, width);
-  }
-
-  /**
-   * Keys and values of {@code rows} embedding rows {@code x [rows x d]} that occupy input columns
-   * {@code [col, col + d)} of {@code K_h}: {@code keys = x W^k[:, col..]ᵀ}, {@code values = x W^v[:, col..]ᵀ}.
-   */
-  private void project(float[] x, int rows, int d, int col, float[] keys, float[] values) {
-    Dense.gemm(x, 0, d, rows, d, kT, col * width, width, width, null, 0, keys, 0, width, false);
-    Dense.gemm(x, 0, d, rows, d, vT, col * width, width, width, null, 0, values, 0, width, false);
+  /** The inherent key/value rows of every item id and category id (see {@link ItemProjectionCache}). */
+  ItemProjectionCache buildCache(Object owner) {
+    return ItemProjectionCache.build(owner, emb, kT, vT, width);
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -117,7 +100,7 @@ final class TwinCore {
     HistoryChecks.output(logits, logitsOff, candidates.count());
   }
 
-  void checkCache(TwinItemCache cache, Object owner) {
+  void checkCache(ItemProjectionCache cache, Object owner) {
     if (cache == null) {
       throw new IllegalArgumentException("cache must not be null");
     }
@@ -143,25 +126,19 @@ final class TwinCore {
    * when {@code cache} is null, by projecting the gathered embeddings with the same GEMMs the cache was
    * built with (so both are bit-identical).
    */
-  void inherent(TwinItemCache cache, int[] items, int[] cates, int first, int n, Work w) {
+  void inherent(ItemProjectionCache cache, int[] items, int[] cates, int first, int n, Work w) {
     inherent(cache, items, cates, first, null, n, w);
   }
 
   /**
-   * As {@link #inherent(TwinItemCache, int[], int[], int, int, Work)} for {@code n} chosen rows: row i
+   * As {@link #inherent(ItemProjectionCache, int[], int[], int, int, Work)} for {@code n} chosen rows: row i
    * is the history action {@code first + rowSlot[i]} (or {@code first + i} when {@code rowSlot} is null).
    */
-  void inherent(TwinItemCache cache, int[] items, int[] cates, int first, int[] rowSlot, int n, Work w) {
+  void inherent(ItemProjectionCache cache, int[] items, int[] cates, int first, int[] rowSlot, int n, Work w) {
     if (cache != null) {
       for (int i = 0; i < n; i++) {
         int a = first + (rowSlot == null ? i : rowSlot[i]);
-        System.arraycopy(cache.itemKeys, items[a] * width, w.keys, i * width, width);
-        System.arraycopy(cache.itemValues, items[a] * width, w.values, i * width, width);
-      }
-      for (int i = 0; i < n; i++) {
-        int a = first + (rowSlot == null ? i : rowSlot[i]);
-        Dense.axpy(1f, cache.cateKeys, cates[a] * width, w.keys, i * width, width);
-        Dense.axpy(1f, cache.cateValues, cates[a] * width, w.values, i * width, width);
+        cache.project(items[a], cates[a], w.keys, w.values, i * width);
       }
       return;
     }

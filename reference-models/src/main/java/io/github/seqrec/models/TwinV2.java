@@ -128,8 +128,8 @@ public final class TwinV2 implements SequentialModel {
     return new TwinCore.Work(core, nNum);
   }
 
-  /** The per-item inherent projection cache (see {@link TwinItemCache}): build once, share. */
-  public TwinItemCache itemCache() {
+  /** The per-item inherent projection cache (see {@link ItemProjectionCache}): build once, share. */
+  public ItemProjectionCache itemCache() {
     return core.buildCache(this);
   }
 
@@ -143,13 +143,13 @@ public final class TwinV2 implements SequentialModel {
   }
 
   /** As {@link #score}, with the inherent projections read from this model's {@link #itemCache()}. */
-  public void score(TwinItemCache cache, UserHistory history, Candidates candidates, Workspace workspace,
+  public void score(ItemProjectionCache cache, UserHistory history, Candidates candidates, Workspace workspace,
                     float[] logits, int logitsOff) {
     core.checkCache(cache, this);
     run(cache, history, candidates, workspace, logits, logitsOff);
   }
 
-  private void run(TwinItemCache cache, UserHistory history, Candidates candidates, Workspace workspace,
+  private void run(ItemProjectionCache cache, UserHistory history, Candidates candidates, Workspace workspace,
                    float[] logits, int logitsOff) {
     TwinCore.Work w = core.work(workspace);
     if (raw && history.length() > 0) {
@@ -173,7 +173,7 @@ public final class TwinV2 implements SequentialModel {
         .crossNumeric(Arrays.copyOfRange(h.crossNumeric(), first * nNum, h.length() * nNum), nNum).build();
   }
 
-  private void scoreClusters(TwinItemCache cache, UserHistory history, Candidates candidates, TwinCore.Work w,
+  private void scoreClusters(ItemProjectionCache cache, UserHistory history, Candidates candidates, TwinCore.Work w,
                              float[] logits, int logitsOff) {
     if (history.length() == 0) {
       core.checkCandidates(candidates, logits, logitsOff);

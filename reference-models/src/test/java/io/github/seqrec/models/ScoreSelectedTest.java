@@ -73,6 +73,9 @@ class ScoreSelectedTest {
     float[] logits = new float[c.count()];
     model.scoreSelected(cache, c, ints(longs(t, "slots")), 0, model.newWorkspace(), logits, 0);
     assertGolden("eta", t, logits);
+    float[] cached = new float[c.count()];
+    model.scoreSelected(model.itemCache(), cache, c, ints(longs(t, "slots")), 0, model.newWorkspace(), cached, 0);
+    assertGolden("eta with the item projection cache", t, cached);
   }
 
   @Test
@@ -131,6 +134,22 @@ class ScoreSelectedTest {
     assertSameBits(whole, selected);
     assertNoAllocation("eta scoreSelected",
         allocatedBytes(() -> model.scoreSelected(cache, c, slots, 0, ws, selected, 0), 50, 10));
+
+    // the item projection cache: the same logits to float rounding, whole model and exact unit alone
+    ItemProjectionCache items = model.itemCache();
+    float[] wholeCached = new float[c.count()];
+    float[] selectedCached = new float[c.count()];
+    model.score(items, cache, c, ws, wholeCached, 0);
+    model.scoreSelected(items, cache, c, slots, 0, ws, selectedCached, 0);
+    assertSameBits(wholeCached, selectedCached);
+    GoldenComparison.compare("eta item cache", "logits", new Tensor.F32(new int[] {whole.length}, whole),
+        new Tensor.F32(new int[] {wholeCached.length}, wholeCached), new GoldenComparison.Tolerance(1e-5, 0));
+    assertNoAllocation("eta scoreSelected with the item cache",
+        allocatedBytes(() -> model.scoreSelected(items, cache, c, slots, 0, ws, selectedCached, 0), 50, 10));
+    Eta other = (Eta) load("eta", Map.of());
+    String m = assertThrows(IllegalArgumentException.class,
+        () -> model.score(other.itemCache(), cache, c, ws, wholeCached, 0)).getMessage();
+    assertTrue(m.contains("item cache must come from this model's itemCache()"), m);
   }
 
   /** With fewer behaviours than K, TWIN's GSU keeps them all: the ESU on every position is the model. */
@@ -146,7 +165,7 @@ class ScoreSelectedTest {
         slots[t * k + j] = j < h.length() ? (j * 31 + t) % h.length() : -1; // every position, in any order
       }
     }
-    TwinItemCache itemCache = model.itemCache();
+    ItemProjectionCache itemCache = model.itemCache();
     SequentialModel.Workspace ws = model.newWorkspace();
     float[] whole = new float[c.count()];
     float[] selected = new float[c.count()];

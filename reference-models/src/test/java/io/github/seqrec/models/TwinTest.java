@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 class TwinTest {
   static final Path DIR = Path.of("src/test/resources/golden/models/twin");
   static Twin model;
-  static TwinItemCache cache;
+  static ItemProjectionCache cache;
 
   @BeforeAll
   static void load() throws IOException {

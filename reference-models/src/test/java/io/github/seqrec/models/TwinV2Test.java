@@ -26,7 +26,7 @@ class TwinV2Test {
   static final Path DIR = Path.of("src/test/resources/golden/models/twin_v2");
   static TwinV2 model;
   static TwinV2 rawModel;
-  static TwinItemCache cache;
+  static ItemProjectionCache cache;
 
   @BeforeAll
   static void load() throws IOException {
@@ -237,7 +237,7 @@ class TwinV2Test {
     m = assertThrows(IllegalArgumentException.class,
         () -> model.score(good, c, new SequentialModel.Workspace() {}, out, 0)).getMessage();
     assertTrue(m.contains("workspace must come from this twin_v2"), m);
-    TwinItemCache foreign = rawModel.itemCache();
+    ItemProjectionCache foreign = rawModel.itemCache();
     m = assertThrows(IllegalArgumentException.class, () -> model.score(foreign, good, c, ws, out, 0)).getMessage();
     assertTrue(m.contains("another twin_v2 instance"), m);
     m = assertThrows(IllegalArgumentException.class, () -> Models.load("twin_v2", DIR.resolve("weights.safetensors"),

@@ -36,6 +36,16 @@ public final class ItemCateEmbedding {
     return dItem + dCate;
   }
 
+  /** Width of an item row, {@code d_item}. */
+  public int itemDim() {
+    return dItem;
+  }
+
+  /** Width of a category row, {@code d_cate}. */
+  public int cateDim() {
+    return dCate;
+  }
+
   /** Number of item rows including padding row 0 (valid ids are {@code 1 .. itemVocabulary - 1}). */
   public int itemVocabulary() {
     return itemVocabulary;
