@@ -241,20 +241,22 @@ public final class Eta implements SequentialModel {
    */
   public void scoreSelected(EtaSignatureCache cache, Candidates candidates, int[] slots, int slotsOff,
                             Workspace workspace, float[] logits, int logitsOff) {
-    scoreSelected(null, cache, candidates, slots, slotsOff, workspace, logits, logitsOff);
+    runSelected(null, cache, candidates, slots, slotsOff, workspace, logits, logitsOff);
   }
 
   /**
    * As {@link #scoreSelected(EtaSignatureCache, Candidates, int[], int, SequentialModel.Workspace, float[], int)},
-   * with the picked behaviours' keys and values read from {@code items} ({@link #itemCache()}); null
-   * projects them.
+   * with the picked behaviours' keys and values read from {@code items} ({@link #itemCache()}).
    */
   public void scoreSelected(ItemProjectionCache items, EtaSignatureCache cache, Candidates candidates, int[] slots,
                             int slotsOff, Workspace workspace, float[] logits, int logitsOff) {
+    checkItemCache(items);
+    runSelected(items, cache, candidates, slots, slotsOff, workspace, logits, logitsOff);
+  }
+
+  private void runSelected(ItemProjectionCache items, EtaSignatureCache cache, Candidates candidates, int[] slots,
+                           int slotsOff, Workspace workspace, float[] logits, int logitsOff) {
     Ws w = workspace(workspace);
-    if (items != null) {
-      checkItemCache(items);
-    }
     checkCache(cache);
     HistoryChecks.candidates(candidates, emb.itemVocabulary(), emb.cateVocabulary());
     HistoryChecks.output(logits, logitsOff, candidates.count());
