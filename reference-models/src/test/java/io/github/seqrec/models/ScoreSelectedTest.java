@@ -95,6 +95,8 @@ class ScoreSelectedTest {
     assertSameBits(projected, cached);
   }
 
+  // The allocation checks warm up for thousands of calls: run first in a fresh JVM, the exact unit's
+  // Vector API code is still being compiled (and boxes) after the few hundred calls of warmUp().
   @ParameterizedTest
   @ValueSource(strings = {"soft", "hard"})
   void simOnItsOwnSearchEqualsScoreBitForBit(String gsu) throws IOException {
@@ -113,7 +115,7 @@ class ScoreSelectedTest {
     model.scoreSelected(index, h.requestTime(), c, slots, 0, ws, selected, 0);
     assertSameBits(whole, selected);
     assertNoAllocation("sim scoreSelected",
-        allocatedBytes(() -> model.scoreSelected(index, h.requestTime(), c, slots, 0, ws, selected, 0), 50, 10));
+        allocatedBytes(() -> model.scoreSelected(index, h.requestTime(), c, slots, 0, ws, selected, 0), 3000, 10));
   }
 
   @Test
@@ -133,7 +135,7 @@ class ScoreSelectedTest {
     model.scoreSelected(cache, c, slots, 0, ws, selected, 0);
     assertSameBits(whole, selected);
     assertNoAllocation("eta scoreSelected",
-        allocatedBytes(() -> model.scoreSelected(cache, c, slots, 0, ws, selected, 0), 50, 10));
+        allocatedBytes(() -> model.scoreSelected(cache, c, slots, 0, ws, selected, 0), 3000, 10));
 
     // the item projection cache: the same logits to float rounding, whole model and exact unit alone
     ItemProjectionCache items = model.itemCache();
@@ -145,7 +147,7 @@ class ScoreSelectedTest {
     GoldenComparison.compare("eta item cache", "logits", new Tensor.F32(new int[] {whole.length}, whole),
         new Tensor.F32(new int[] {wholeCached.length}, wholeCached), new GoldenComparison.Tolerance(1e-5, 0));
     assertNoAllocation("eta scoreSelected with the item cache",
-        allocatedBytes(() -> model.scoreSelected(items, cache, c, slots, 0, ws, selectedCached, 0), 50, 10));
+        allocatedBytes(() -> model.scoreSelected(items, cache, c, slots, 0, ws, selectedCached, 0), 3000, 10));
     Eta other = (Eta) load("eta", Map.of());
     String m = assertThrows(IllegalArgumentException.class,
         () -> model.score(other.itemCache(), cache, c, ws, wholeCached, 0)).getMessage();
@@ -174,7 +176,7 @@ class ScoreSelectedTest {
     GoldenComparison.compare("twin all picks", "logits", new Tensor.F32(new int[] {whole.length}, whole),
         new Tensor.F32(new int[] {selected.length}, selected), new GoldenComparison.Tolerance(1e-5, 0));
     assertNoAllocation("twin scoreSelected",
-        allocatedBytes(() -> model.scoreSelected(itemCache, h, c, slots, 0, ws, selected, 0), 30, 5));
+        allocatedBytes(() -> model.scoreSelected(itemCache, h, c, slots, 0, ws, selected, 0), 1000, 5));
   }
 
   @Test
