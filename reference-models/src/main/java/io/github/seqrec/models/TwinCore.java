@@ -177,11 +177,20 @@ final class TwinCore {
    * </ol>
    */
   void score(Work w, int n, Candidates candidates, float[] logits, int logitsOff) {
+    run(w, n, false, candidates, logits, logitsOff);
+  }
+
+  /**
+   * The block loop of {@link #score} ({@code picked = false}: the CP-GSU selects over the {@code n}
+   * rows) and of {@link #scoreGathered} ({@code picked = true}: the selection is given in
+   * {@code w.gather} / {@code w.pickCounts}); everything after the selection is shared.
+   */
+  private void run(Work w, int n, boolean picked, Candidates candidates, float[] logits, int logitsOff) {
     int count = candidates.count();
     int[] items = candidates.itemIds();
     int[] cates = candidates.categoryIds();
     int in = 2 * width;
-    if (n > 0) {
+    if (n > 0 && !picked) {
       Attention.transposeKeys(w.keys, 0, n, 1, width, scale / heads, w.keysT, 0);
       Dense.gemm(meanWeights, 0, heads, 1, heads, w.bias, 0, n, n, null, 0, w.meanBias, 0, n, false);
     }
@@ -196,10 +205,15 @@ final class TwinCore {
         }
       } else {
         Dense.gemm(w.mlpIn, width, in, b, width, qT, 0, width, width, null, 0, w.q, 0, width, false);
-        Dense.gemm(w.q, 0, width, b, width, w.keysT, 0, n, n, w.meanBias, 0, w.relevance, 0, n, false);
-        int m = TopK.topKRows(w.relevance, 0, b, n, topk, w.topValues, 0, w.topIndex, 0);
-        Attention.targetAttentionGathered(w.q, 0, b, w.keys, 0, w.values, 0, n, w.topIndex, 0, m, null, 0,
-            heads, dk, dk, scale, w.bias, 0, 0, n, w.pooled, 0, w.gatherScratch, 0);
+        if (picked) {
+          Attention.targetAttentionGathered(w.q, 0, b, w.keys, 0, w.values, 0, n, w.gather, c0 * topk, topk,
+              w.pickCounts, c0, heads, dk, dk, scale, w.bias, 0, 0, n, w.pooled, 0, w.gatherScratch, 0);
+        } else {
+          Dense.gemm(w.q, 0, width, b, width, w.keysT, 0, n, n, w.meanBias, 0, w.relevance, 0, n, false);
+          int m = TopK.topKRows(w.relevance, 0, b, n, topk, w.topValues, 0, w.topIndex, 0);
+          Attention.targetAttentionGathered(w.q, 0, b, w.keys, 0, w.values, 0, n, w.topIndex, 0, m, null, 0,
+              heads, dk, dk, scale, w.bias, 0, 0, n, w.pooled, 0, w.gatherScratch, 0);
+        }
         Dense.gemm(w.pooled, 0, width, b, width, outT, 0, width, width, null, 0, w.mlpIn, 0, in, false);
       }
       mlp.forward(w.mlpIn, 0, b, logits, logitsOff + c0, w.mlpScratch);
@@ -239,21 +253,7 @@ final class TwinCore {
    * {@link #score}. A candidate without picks gets {@code o = 0}, the empty-history logit.
    */
   void scoreGathered(Work w, int rows, Candidates candidates, float[] logits, int logitsOff) {
-    int count = candidates.count();
-    int[] items = candidates.itemIds();
-    int[] cates = candidates.categoryIds();
-    int in = 2 * width;
-    for (int c0 = 0; c0 < count; c0 += w.block) {
-      int b = Math.min(w.block, count - c0);
-      for (int t = 0; t < b; t++) {
-        emb.embed(items[c0 + t], cates[c0 + t], w.mlpIn, t * in + width);
-      }
-      Dense.gemm(w.mlpIn, width, in, b, width, qT, 0, width, width, null, 0, w.q, 0, width, false);
-      Attention.targetAttentionGathered(w.q, 0, b, w.keys, 0, w.values, 0, rows, w.gather, c0 * topk, topk,
-          w.pickCounts, c0, heads, dk, dk, scale, w.bias, 0, 0, rows, w.pooled, 0, w.gatherScratch, 0);
-      Dense.gemm(w.pooled, 0, width, b, width, outT, 0, width, width, null, 0, w.mlpIn, 0, in, false);
-      mlp.forward(w.mlpIn, 0, b, logits, logitsOff + c0, w.mlpScratch);
-    }
+    run(w, rows, true, candidates, logits, logitsOff);
   }
 
   /** Per-thread scratch, sized for {@code maxLen} behaviours; candidates go through in blocks. */
