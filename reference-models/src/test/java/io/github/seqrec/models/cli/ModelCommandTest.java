@@ -3,6 +3,7 @@ package io.github.seqrec.models.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.seqrec.models.ModelInfo;
+import io.github.seqrec.models.ModelOption;
 import io.github.seqrec.models.Models;
 import io.github.seqrec.models.safetensors.SafeTensors;
 import io.github.seqrec.models.tensors.Tensor;
@@ -24,6 +25,9 @@ class ModelCommandTest {
     assertThat(Models.list()).hasSize(7);
     for (ModelInfo info : Models.list()) {
       assertThat(r.out()).contains(info.name() + ": " + info.paper()).contains(String.join(", ", info.batchInputs()));
+      for (ModelOption<?> option : info.options()) {
+        assertThat(r.out()).contains("    " + option);
+      }
     }
   }
 
