@@ -14,7 +14,7 @@ import java.util.Map;
  * ({@code hist_items [B, L]}, {@code hist_cates [B, L]}, {@code hist_times [B, L]} with
  * {@code request_time [B]}, {@code hist_actions [B, L]}, {@code hist_cross [B, L, J]} bucket ids,
  * {@code hist_num [B, L, J]} numeric, {@code hist_sizes [B, L]}); {@code cand_items [B, C]},
- * {@code cand_cates [B, C]}. The {@code raw_*} tensors ({@code raw_items, raw_cates, raw_num,
+ * {@code cand_cates [B, C]}, {@code user_id [B]} (models with per-user parameters). The {@code raw_*} tensors ({@code raw_items, raw_cates, raw_num,
  * raw_len}) take the place of {@code hist_*} for a model that groups raw behaviours itself (TWIN-V2
  * with {@code input=raw}). Every tensor is checked for its full shape and dtype and converted once,
  * when the batch is made; other tensors (such as {@code expected.*}) are ignored.
@@ -29,6 +29,7 @@ public final class ModelBatch {
   private final int[] lengths;
   private final Map<HistoryField, Object> fields = new EnumMap<>(HistoryField.class);
   private final long[] requestTimes;
+  private final int[] userIds;
   private final int[] candItems;
   private final int[] candCates;
 
@@ -71,6 +72,14 @@ public final class ModelBatch {
     }
     requestTimes = fields.containsKey(HistoryField.TIMESTAMPS)
         ? (long[]) convert(tensors, "request_time", HistoryField.ValueType.LONG, new int[] {users}) : null;
+    userIds = tensors.containsKey("user_id") ? ints(tensors, "user_id", users) : null;
+    if (userIds != null) {
+      for (int b = 0; b < users; b++) {
+        if (userIds[b] < 0) {
+          throw new IllegalArgumentException("user_id[" + b + "] = " + userIds[b] + " must be >= 0 (0 is the unknown user)");
+        }
+      }
+    }
     candItems = ints(tensors, "cand_items", users, candidates);
     candCates = tensors.containsKey("cand_cates") ? ints(tensors, "cand_cates", users, candidates) : null;
   }
@@ -112,6 +121,9 @@ public final class ModelBatch {
     }
     if (requestTimes != null) {
       h.requestTime(requestTimes[b]);
+    }
+    if (userIds != null) {
+      h.userId(userIds[b]);
     }
     return h.build();
   }

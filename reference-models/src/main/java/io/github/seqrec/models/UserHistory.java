@@ -23,12 +23,14 @@ public final class UserHistory {
   private final Object[] values;
   private final int crossDim;
   private final long requestTime;
+  private final int userId;
 
   private UserHistory(Builder b) {
     this.length = b.length;
     this.values = b.values.clone();
     this.crossDim = b.crossDim;
     this.requestTime = b.requestTime;
+    this.userId = b.userId;
   }
 
   /** A history of {@code length} actions whose item ids are {@code itemIds[0 .. length)}. */
@@ -56,6 +58,17 @@ public final class UserHistory {
   public int[] clusterSizes() { return (int[]) values[HistoryField.CLUSTER_SIZES.ordinal()]; }
   /** The time of the request being scored, in the timestamps' unit (seconds). */
   public long requestTime() { return requestTime; }
+  /**
+   * The user's id for models with per-user parameters (FPMC, RRN, Caser), or {@link #NO_USER_ID}.
+   * Id 0 is the unknown (new) user: such models use only its sequence part. A model that needs an
+   * id rejects a history without one rather than guessing.
+   */
+  public int userId() { return userId; }
+  /** Whether a user id was given. */
+  public boolean hasUserId() { return userId != NO_USER_ID; }
+
+  /** {@link #userId()} of a history built without one. */
+  public static final int NO_USER_ID = -1;
 
   /** The array of {@code field} ({@code int[]}, {@code long[]} or {@code float[]}, see {@link HistoryField#valueType()}), or null. */
   public Object values(HistoryField field) {
@@ -95,6 +108,7 @@ public final class UserHistory {
     private final Object[] values = new Object[FIELDS.length];
     private int crossDim;
     private long requestTime;
+    private int userId = NO_USER_ID;
 
     private Builder(int[] itemIds, int length) {
       if (itemIds == null) {
@@ -146,6 +160,15 @@ public final class UserHistory {
     public Builder clusterSizes(int[] clusterSizes) { return field(HistoryField.CLUSTER_SIZES, clusterSizes); }
 
     public Builder requestTime(long requestTime) { this.requestTime = requestTime; return this; }
+
+    /** The user's id ({@code >= 0}; 0 is the unknown user); models check the upper bound. */
+    public Builder userId(int userId) {
+      if (userId < 0) {
+        throw new IllegalArgumentException("userId must be >= 0 (0 is the unknown user), got " + userId);
+      }
+      this.userId = userId;
+      return this;
+    }
 
     public UserHistory build() {
       if (values[HistoryField.CROSS_BUCKETS.ordinal()] != null && values[HistoryField.CROSS_NUMERIC.ordinal()] != null) {

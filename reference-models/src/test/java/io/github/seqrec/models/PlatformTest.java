@@ -287,4 +287,29 @@ class PlatformTest {
         () -> model.score(hs[1], Candidates.of(new int[] {0}), ws, new float[1], 0));
     assertContains(e.getMessage(), "candidate itemIds[0] = 0");
   }
+
+  @Test
+  void userIdsTravelFromABatchAndAreCheckedOnTheWay() {
+    assertFalse(UserHistory.of(new int[] {1}, 1).build().hasUserId());
+    assertEquals(UserHistory.NO_USER_ID, UserHistory.empty().userId());
+    assertEquals(0, UserHistory.of(new int[] {1}, 1).userId(0).build().userId());
+    assertContains(assertThrows(IllegalArgumentException.class, () -> UserHistory.of(new int[] {1}, 1).userId(-2)).getMessage(),
+        "userId must be >= 0", "-2");
+
+    Map<String, io.github.seqrec.models.tensors.Tensor> tensors = new java.util.HashMap<>(Map.of(
+        "hist_items", new io.github.seqrec.models.tensors.Tensor.I64(new int[] {2, 2}, new long[] {1, 2, 3, 0}),
+        "hist_len", new io.github.seqrec.models.tensors.Tensor.I64(new int[] {2}, new long[] {2, 1}),
+        "cand_items", new io.github.seqrec.models.tensors.Tensor.I64(new int[] {2, 1}, new long[] {4, 5}),
+        "user_id", new io.github.seqrec.models.tensors.Tensor.I64(new int[] {2}, new long[] {7, 0})));
+    ModelBatch batch = ModelBatch.of(tensors);
+    assertEquals(7, batch.history(0).userId());
+    assertEquals(0, batch.history(1).userId());
+    assertFalse(ModelBatch.of(Map.of("hist_items", tensors.get("hist_items"), "hist_len", tensors.get("hist_len"),
+        "cand_items", tensors.get("cand_items"))).history(0).hasUserId());
+
+    tensors.put("user_id", new io.github.seqrec.models.tensors.Tensor.I64(new int[] {2}, new long[] {3, -1}));
+    assertContains(assertThrows(IllegalArgumentException.class, () -> ModelBatch.of(tensors)).getMessage(), "user_id[1] = -1");
+    tensors.put("user_id", new io.github.seqrec.models.tensors.Tensor.I64(new int[] {3}, new long[] {3, 1, 1}));
+    assertContains(assertThrows(IllegalArgumentException.class, () -> ModelBatch.of(tensors)).getMessage(), "user_id", "[2]", "[3]");
+  }
 }
