@@ -98,7 +98,7 @@ public final class Din implements SequentialModel {
     for (int i = 0; i < attHidden.length; i++) {
       int out = attHidden[i];
       b.hidden(st.floats("att.hidden." + i + ".weight", out, in), st.floats("att.hidden." + i + ".bias", out), out,
-          unitActivation(st, "att.act." + i, act, out, eps));
+          Mlp.activation(st, "att.act." + i, act, out, eps));
       in = out;
     }
     b.output(st.floats("att.out.weight", 1, in), st.floats("att.out.bias", 1));
@@ -107,20 +107,6 @@ public final class Din implements SequentialModel {
     }
     Mlp mlp = Mlp.load(st, "mlp", 3 * d, mlpHidden, act, 1, eps);
     return new Din(emb, b.build(), mlp, maxLen);
-  }
-
-  /** The activation unit's activation from the same tensors {@link io.github.seqrec.models.layers.Activation} reads. */
-  static DinAttentionUnit.Activation unitActivation(SafeTensors st, String prefix, String kind, int channels, float eps)
-      throws IOException {
-    return switch (kind) {
-      case "dice" -> DinAttentionUnit.Activation.dice(st.floats(prefix + ".bn.running_mean", channels),
-          st.floats(prefix + ".bn.running_var", channels), st.floats(prefix + ".bn.weight", channels),
-          st.floats(prefix + ".bn.bias", channels), st.floats(prefix + ".alpha", channels), eps);
-      case "prelu" -> DinAttentionUnit.Activation.prelu(st.floats(prefix + ".weight", 1));
-      case "sigmoid" -> DinAttentionUnit.Activation.sigmoid();
-      case "relu" -> DinAttentionUnit.Activation.relu();
-      default -> throw new IllegalArgumentException("activation must be dice, prelu, sigmoid or relu, got '" + kind + "'");
-    };
   }
 
   @Override
