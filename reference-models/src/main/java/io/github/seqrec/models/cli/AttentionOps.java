@@ -3,6 +3,7 @@ package io.github.seqrec.models.cli;
 import static io.github.seqrec.models.cli.KernelOp.TensorSpec.optional;
 import static io.github.seqrec.models.cli.KernelOp.TensorSpec.required;
 
+import io.github.seqrec.kernels.Activation;
 import io.github.seqrec.kernels.Attention;
 import io.github.seqrec.kernels.DinAttentionUnit;
 import io.github.seqrec.models.cli.KernelOp.ParamSpec;
@@ -517,19 +518,19 @@ final class AttentionOps {
       return builder.build();
     }
 
-    private static DinAttentionUnit.Activation activation(OpInputs in, String name, int layer, int channels, float eps) {
+    private static Activation activation(OpInputs in, String name, int layer, int channels, float eps) {
       String p = "act." + layer + ".";
       return switch (name) {
-        case "sigmoid" -> DinAttentionUnit.Activation.sigmoid();
-        case "relu" -> DinAttentionUnit.Activation.relu();
-        case "tanh" -> DinAttentionUnit.Activation.tanh();
-        case "identity", "none" -> DinAttentionUnit.Activation.identity();
+        case "sigmoid" -> Activation.sigmoid();
+        case "relu" -> Activation.relu();
+        case "tanh" -> Activation.tanh();
+        case "identity", "none" -> Activation.identity();
         case "prelu" -> {
           float[] alpha = in.has(p + "weight") ? in.f32(p + "weight").data() : new float[] {0.25f};
           if (alpha.length != 1 && alpha.length != channels) {
             throw new BadInputException("tensor '" + p + "weight' must have 1 or " + channels + " values, got " + alpha.length);
           }
-          yield DinAttentionUnit.Activation.prelu(alpha);
+          yield Activation.prelu(alpha);
         }
         case "dice" -> {
           in.expectShape(p + "running_mean", channels);
@@ -546,7 +547,7 @@ final class AttentionOps {
             beta = in.f32(p + "bias").data();
           }
           try {
-            yield DinAttentionUnit.Activation.dice(in.f32(p + "running_mean").data(), in.f32(p + "running_var").data(),
+            yield Activation.dice(in.f32(p + "running_mean").data(), in.f32(p + "running_var").data(),
                 gamma, beta, in.f32(p + "alpha").data(), eps);
           } catch (IllegalArgumentException e) {
             throw new BadInputException("layer " + layer + " Dice: " + e.getMessage(), e);

@@ -3,6 +3,7 @@ package io.github.seqrec.models.cli;
 import static io.github.seqrec.models.cli.KernelOp.TensorSpec.optional;
 import static io.github.seqrec.models.cli.KernelOp.TensorSpec.required;
 
+import io.github.seqrec.kernels.Activation;
 import io.github.seqrec.kernels.Convolution;
 import io.github.seqrec.kernels.PackedCausalConv;
 import io.github.seqrec.kernels.PackedHorizontalConv;
@@ -161,13 +162,13 @@ final class ConvolutionOps {
       return Map.of("o_h", new Tensor.F32(new int[] {out.length}, out));
     }
 
-    private static Convolution.Activation activation(OpInputs in) {
+    private static Activation activation(OpInputs in) {
       String name = in.stringParam("activation", "relu").trim().toLowerCase(Locale.ROOT);
       return switch (name) {
-        case "relu" -> Convolution.Activation.RELU;
-        case "identity", "iden", "none" -> Convolution.Activation.IDENTITY;
-        case "tanh" -> Convolution.Activation.TANH;
-        case "sigmoid", "sigm" -> Convolution.Activation.SIGMOID;
+        case "relu" -> Activation.relu();
+        case "identity", "iden", "none" -> Activation.identity();
+        case "tanh" -> Activation.tanh();
+        case "sigmoid", "sigm" -> Activation.sigmoid();
         default -> throw new BadInputException("parameter 'activation' must be relu, identity, tanh or sigmoid, got '"
             + name + "'");
       };

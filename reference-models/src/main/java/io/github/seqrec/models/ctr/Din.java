@@ -93,7 +93,7 @@ public final class Din extends AbstractSequentialModel<Din.Ws> {
     for (int i = 0; i < attHidden.length; i++) {
       int out = attHidden[i];
       b.hidden(st.floats("att.hidden." + i + ".weight", out, in), st.floats("att.hidden." + i + ".bias", out), out,
-          unitActivation(st, "att.act." + i, act, out, eps));
+          Mlp.activation(st, "att.act." + i, act, out, eps));
       in = out;
     }
     b.output(st.floats("att.out.weight", 1, in), st.floats("att.out.bias", 1));
@@ -102,20 +102,6 @@ public final class Din extends AbstractSequentialModel<Din.Ws> {
     }
     Mlp mlp = Mlp.load(st, "mlp", 3 * d, o.get(MLP_HIDDEN), act, 1, eps);
     return new Din(emb, b.build(), mlp, o.get(MAX_LEN));
-  }
-
-  /** The activation unit's activation from the same tensors {@link io.github.seqrec.models.layers.Activation} reads. */
-  static DinAttentionUnit.Activation unitActivation(SafeTensors st, String prefix, String kind, int channels, float eps)
-      throws IOException {
-    return switch (kind) {
-      case "dice" -> DinAttentionUnit.Activation.dice(st.floats(prefix + ".bn.running_mean", channels),
-          st.floats(prefix + ".bn.running_var", channels), st.floats(prefix + ".bn.weight", channels),
-          st.floats(prefix + ".bn.bias", channels), st.floats(prefix + ".alpha", channels), eps);
-      case "prelu" -> DinAttentionUnit.Activation.prelu(st.floats(prefix + ".weight", 1));
-      case "sigmoid" -> DinAttentionUnit.Activation.sigmoid();
-      case "relu" -> DinAttentionUnit.Activation.relu();
-      default -> throw new IllegalArgumentException("activation must be dice, prelu, sigmoid or relu, got '" + kind + "'");
-    };
   }
 
   /** Whether the attention weights are softmax-normalised (the official TF form). */
