@@ -150,6 +150,11 @@ public final class VectorDense implements DenseKernels {
   private static void panel6x2(float[] a, int aOff, int lda, int m, int k, float[] b, int b0, int ldb,
                                float[] c, int c0, int ldc, int v1) {
     int i = 0;
+    if (v1 == FLOAT_LANES) {
+      for (; i + TALL_ROWS <= m; i += TALL_ROWS) {
+        tile6x2Full(a, aOff + i * lda, lda, k, b, b0, ldb, c, c0 + i * ldc, ldc);
+      }
+    }
     for (; i + TALL_ROWS <= m; i += TALL_ROWS) {
       tile6x2(a, aOff + i * lda, lda, k, b, b0, ldb, c, c0 + i * ldc, ldc, v1);
     }
@@ -339,6 +344,58 @@ public final class VectorDense implements DenseKernels {
     c30.intoArray(c, r3); c31.intoArray(c, r3 + v1);
     c40.intoArray(c, r4); c41.intoArray(c, r4 + v1);
     c50.intoArray(c, r5); c51.intoArray(c, r5 + v1);
+  }
+
+  /**
+   * {@link #tile6x2} on a full panel (vectors at 0 and V): the constant offset frees a general
+   * register and an add per k step, which the 16-register loop is short of.
+   */
+  private static void tile6x2Full(float[] a, int a0, int lda, int k, float[] b, int b0, int ldb,
+                              float[] c, int c0, int ldc) {
+    final int r1 = c0 + ldc;
+    final int r2 = r1 + ldc;
+    final int r3 = r2 + ldc;
+    final int r4 = r3 + ldc;
+    final int r5 = r4 + ldc;
+    FloatVector c00 = FloatVector.fromArray(FLOAT, c, c0);
+    FloatVector c01 = FloatVector.fromArray(FLOAT, c, c0 + FLOAT_LANES);
+    FloatVector c10 = FloatVector.fromArray(FLOAT, c, r1);
+    FloatVector c11 = FloatVector.fromArray(FLOAT, c, r1 + FLOAT_LANES);
+    FloatVector c20 = FloatVector.fromArray(FLOAT, c, r2);
+    FloatVector c21 = FloatVector.fromArray(FLOAT, c, r2 + FLOAT_LANES);
+    FloatVector c30 = FloatVector.fromArray(FLOAT, c, r3);
+    FloatVector c31 = FloatVector.fromArray(FLOAT, c, r3 + FLOAT_LANES);
+    FloatVector c40 = FloatVector.fromArray(FLOAT, c, r4);
+    FloatVector c41 = FloatVector.fromArray(FLOAT, c, r4 + FLOAT_LANES);
+    FloatVector c50 = FloatVector.fromArray(FLOAT, c, r5);
+    FloatVector c51 = FloatVector.fromArray(FLOAT, c, r5 + FLOAT_LANES);
+    int a1 = a0 + lda;
+    int a2 = a1 + lda;
+    int a3 = a2 + lda;
+    int a4 = a3 + lda;
+    int a5 = a4 + lda;
+    for (int p = 0, bp = b0; p < k; p++, bp += ldb) {
+      FloatVector b0v = FloatVector.fromArray(FLOAT, b, bp);
+      FloatVector b1v = FloatVector.fromArray(FLOAT, b, bp + FLOAT_LANES);
+      FloatVector x = FloatVector.broadcast(FLOAT, a[a0 + p]);
+      c00 = b0v.fma(x, c00); c01 = b1v.fma(x, c01);
+      x = FloatVector.broadcast(FLOAT, a[a1 + p]);
+      c10 = b0v.fma(x, c10); c11 = b1v.fma(x, c11);
+      x = FloatVector.broadcast(FLOAT, a[a2 + p]);
+      c20 = b0v.fma(x, c20); c21 = b1v.fma(x, c21);
+      x = FloatVector.broadcast(FLOAT, a[a3 + p]);
+      c30 = b0v.fma(x, c30); c31 = b1v.fma(x, c31);
+      x = FloatVector.broadcast(FLOAT, a[a4 + p]);
+      c40 = b0v.fma(x, c40); c41 = b1v.fma(x, c41);
+      x = FloatVector.broadcast(FLOAT, a[a5 + p]);
+      c50 = b0v.fma(x, c50); c51 = b1v.fma(x, c51);
+    }
+    c00.intoArray(c, c0); c01.intoArray(c, c0 + FLOAT_LANES);
+    c10.intoArray(c, r1); c11.intoArray(c, r1 + FLOAT_LANES);
+    c20.intoArray(c, r2); c21.intoArray(c, r2 + FLOAT_LANES);
+    c30.intoArray(c, r3); c31.intoArray(c, r3 + FLOAT_LANES);
+    c40.intoArray(c, r4); c41.intoArray(c, r4 + FLOAT_LANES);
+    c50.intoArray(c, r5); c51.intoArray(c, r5 + FLOAT_LANES);
   }
 
   /** A 2-row tile of two vectors at columns {@code 0} and {@code v1 <= V} of the panel (they may overlap). */
