@@ -28,14 +28,17 @@ import jdk.incubator.vector.VectorOperators;
  * the same height whose last vector ends at column n, overlapping the one before it (no masks in
  * the k loop, the main tile's FMAs per load); a last panel of at most one vector uses a masked
  * one-vector tile; leftover rows use shorter tiles of the same width (4, 2 then 1 rows, so that
- * each keeps as many independent FMA chains as it can); nothing is padded. C is first set to its
- * starting value (bias, old C) so every tile computes {@code C += A B}.
+ * each keeps as many independent FMA chains as it can); nothing is padded. The tiles load their
+ * accumulators from the starting value of C (the bias row, zeros, or C itself when accumulating)
+ * and store them once: C is written by the tiles only.
  */
 public final class VectorDense implements DenseKernels {
   private static final int ROWS = 4;
   private static final int COLS = 3 * FLOAT_LANES;
   private static final int TALL_ROWS = 6;
   private static final int TALL_COLS = 2 * FLOAT_LANES;
+  /** The starting value of C without bias or accumulate: every tile reads its row of zeros from here. */
+  private static final float[] ZEROS = new float[3 * FLOAT_LANES];
 
   private final GemmTile tile;
 
@@ -59,25 +62,55 @@ public final class VectorDense implements DenseKernels {
                    float[] b, int bOff, int ldb, int n,
                    float[] bias, int biasOff,
                    float[] c, int cOff, int ldc, boolean accumulate) {
-    initialize(bias, biasOff, c, cOff, ldc, m, n, accumulate);
-    if (tile == GemmTile.ROWS6_VECTORS2) {
-      gemm6x2(a, aOff, lda, m, k, b, bOff, ldb, n, c, cOff, ldc);
+    // Where each tile's accumulators start: element (i, j) of C starts at
+    // init[i0 + i * ild + j * icol]. Without accumulate that is the bias row (ild = 0) or zeros
+    // (ild = icol = 0), read straight into the accumulators, so C is written once, by the tiles;
+    // accumulating starts from C itself, with the bias first added in place when there is one.
+    float[] init;
+    int i0;
+    int ild;
+    int icol;
+    if (accumulate) {
+      if (bias != null) {
+        for (int i = 0; i < m; i++) {
+          addRow(bias, biasOff, c, cOff + i * ldc, n);
+        }
+      }
+      init = c;
+      i0 = cOff;
+      ild = ldc;
+      icol = 1;
+    } else if (bias != null) {
+      init = bias;
+      i0 = biasOff;
+      ild = 0;
+      icol = 1;
     } else {
-      gemm4x3(a, aOff, lda, m, k, b, bOff, ldb, n, c, cOff, ldc);
+      init = ZEROS;
+      i0 = 0;
+      ild = 0;
+      icol = 0;
+    }
+    if (tile == GemmTile.ROWS6_VECTORS2) {
+      gemm6x2(a, aOff, lda, m, k, b, bOff, ldb, n, c, cOff, ldc, init, i0, ild, icol);
+    } else {
+      gemm4x3(a, aOff, lda, m, k, b, bOff, ldb, n, c, cOff, ldc, init, i0, ild, icol);
     }
   }
 
-  /** {@code C += A B} with 4 x 3 tiles (32 registers). */
+  /** {@code C = init + A B} with 4 x 3 tiles (32 registers); {@code init} as in {@link #gemm}. */
   private static void gemm4x3(float[] a, int aOff, int lda, int m, int k, float[] b, int bOff, int ldb, int n,
-                              float[] c, int cOff, int ldc) {
+                              float[] c, int cOff, int ldc, float[] init, int i0, int ild, int icol) {
     int j = 0;
     for (; j + COLS <= n; j += COLS) {
       int i = 0;
       for (; i + ROWS <= m; i += ROWS) {
-        tile4x3(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, FLOAT_LANES, 2 * FLOAT_LANES);
+        tile4x3(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc,
+            init, i0 + i * ild + j * icol, ild, FLOAT_LANES, 2 * FLOAT_LANES);
       }
       for (; i < m; i++) {
-        tile1x3(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, FLOAT_LANES, 2 * FLOAT_LANES);
+        tile1x3(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j,
+            init, i0 + i * ild + j * icol, FLOAT_LANES, 2 * FLOAT_LANES);
       }
     }
     int rest = n - j;
@@ -90,17 +123,21 @@ public final class VectorDense implements DenseKernels {
       int i = 0;
       if (rest > 2 * FLOAT_LANES) {
         for (; i + ROWS <= m; i += ROWS) {
-          tile4x3(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, FLOAT_LANES, last);
+          tile4x3(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc,
+              init, i0 + i * ild + j * icol, ild, FLOAT_LANES, last);
         }
         for (; i < m; i++) {
-          tile1x3(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, FLOAT_LANES, last);
+          tile1x3(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j,
+              init, i0 + i * ild + j * icol, FLOAT_LANES, last);
         }
       } else {
         for (; i + ROWS <= m; i += ROWS) {
-          tile4x2(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, last);
+          tile4x2(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc,
+              init, i0 + i * ild + j * icol, ild, last);
         }
         for (; i < m; i++) {
-          tile1x3(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, last, last);
+          tile1x3(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j,
+              init, i0 + i * ild + j * icol, last, last);
         }
       }
       return;
@@ -108,86 +145,69 @@ public final class VectorDense implements DenseKernels {
     if (rest > 0) {
       int i = 0;
       for (; i + ROWS <= m; i += ROWS) {
-        tile4x1(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, rest);
+        tile4x1(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc,
+            init, i0 + i * ild + j * icol, ild, rest);
       }
       for (; i < m; i++) {
-        tile1x1(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, rest);
+        tile1x1(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, init, i0 + i * ild + j * icol, rest);
       }
     }
   }
 
   /**
-   * {@code C += A B} with 6 x 2 tiles (16 registers). A last panel of V + 1 to 2V - 1 columns is
-   * one overlapping 6 x 2 panel (vectors at 0 and rest - V), a last panel of at most V columns a
+   * {@code C = init + A B} with 6 x 2 tiles (16 registers). A last panel of V + 1 to 2V - 1 columns
+   * is one overlapping 6 x 2 panel (vectors at 0 and rest - V), a last panel of at most V columns a
    * masked 6 x 1 panel. Leftover rows (m mod 6) take 4-, 2- and 1-row tiles of the same panel.
    */
   private static void gemm6x2(float[] a, int aOff, int lda, int m, int k, float[] b, int bOff, int ldb, int n,
-                              float[] c, int cOff, int ldc) {
+                              float[] c, int cOff, int ldc, float[] init, int i0, int ild, int icol) {
     int j = 0;
     for (; j + TALL_COLS <= n; j += TALL_COLS) {
-      panel6x2(a, aOff, lda, m, k, b, bOff + j, ldb, c, cOff + j, ldc, FLOAT_LANES);
+      panel6x2(a, aOff, lda, m, k, b, bOff + j, ldb, c, cOff + j, ldc, init, i0 + j * icol, ild, FLOAT_LANES);
     }
     int rest = n - j;
     if (rest > FLOAT_LANES) {
       // Two vectors, the second ending at column n and overlapping the first: the overlapped columns
-      // are computed twice in the same tile from the same starting C, bit for bit the same.
-      panel6x2(a, aOff, lda, m, k, b, bOff + j, ldb, c, cOff + j, ldc, rest - FLOAT_LANES);
+      // are computed twice in the same tile from the same starting values, bit for bit the same.
+      panel6x2(a, aOff, lda, m, k, b, bOff + j, ldb, c, cOff + j, ldc, init, i0 + j * icol, ild, rest - FLOAT_LANES);
     } else if (rest > 0) {
       int i = 0;
       for (; i + TALL_ROWS <= m; i += TALL_ROWS) {
-        tile6x1(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, rest);
+        tile6x1(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc,
+            init, i0 + i * ild + j * icol, ild, rest);
       }
       for (; i + ROWS <= m; i += ROWS) {
-        tile4x1(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, rest);
+        tile4x1(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc,
+            init, i0 + i * ild + j * icol, ild, rest);
       }
       for (; i < m; i++) {
-        tile1x1(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, rest);
+        tile1x1(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, init, i0 + i * ild + j * icol, rest);
       }
     }
   }
 
   /** Every row of one two-vector panel (vectors at columns 0 and {@code v1} of it). */
   private static void panel6x2(float[] a, int aOff, int lda, int m, int k, float[] b, int b0, int ldb,
-                               float[] c, int c0, int ldc, int v1) {
+                               float[] c, int c0, int ldc, float[] init, int i0, int ild, int v1) {
     int i = 0;
     if (v1 == FLOAT_LANES) {
       for (; i + TALL_ROWS <= m; i += TALL_ROWS) {
-        tile6x2Full(a, aOff + i * lda, lda, k, b, b0, ldb, c, c0 + i * ldc, ldc);
+        tile6x2Full(a, aOff + i * lda, lda, k, b, b0, ldb, c, c0 + i * ldc, ldc, init, i0 + i * ild, ild);
       }
     }
     for (; i + TALL_ROWS <= m; i += TALL_ROWS) {
-      tile6x2(a, aOff + i * lda, lda, k, b, b0, ldb, c, c0 + i * ldc, ldc, v1);
+      tile6x2(a, aOff + i * lda, lda, k, b, b0, ldb, c, c0 + i * ldc, ldc, init, i0 + i * ild, ild, v1);
     }
     if (i + ROWS <= m) {
-      tile4x2(a, aOff + i * lda, lda, k, b, b0, ldb, c, c0 + i * ldc, ldc, v1);
+      tile4x2(a, aOff + i * lda, lda, k, b, b0, ldb, c, c0 + i * ldc, ldc, init, i0 + i * ild, ild, v1);
       i += ROWS;
     }
     if (i + 2 <= m) {
-      tile2x2(a, aOff + i * lda, lda, k, b, b0, ldb, c, c0 + i * ldc, ldc, v1);
+      tile2x2(a, aOff + i * lda, lda, k, b, b0, ldb, c, c0 + i * ldc, ldc, init, i0 + i * ild, ild, v1);
       i += 2;
     }
     if (i < m) {
-      tile1x2(a, aOff + i * lda, k, b, b0, ldb, c, c0 + i * ldc, v1);
-    }
-  }
-
-  /**
-   * Puts the starting value of every output in C ({@code bias} or 0, plus the old C when
-   * accumulating), so the tiles always compute {@code C += A B}. The tiles then start their
-   * accumulators from C with plain loads: no vector ever crosses a method boundary, which C2 would
-   * box when the callee is too large to inline.
-   */
-  private static void initialize(float[] bias, int biasOff, float[] c, int cOff, int ldc, int m, int n,
-                                 boolean accumulate) {
-    for (int i = 0; i < m; i++) {
-      int row = cOff + i * ldc;
-      if (bias == null && !accumulate) {
-        java.util.Arrays.fill(c, row, row + n, 0f);
-      } else if (bias != null && !accumulate) {
-        System.arraycopy(bias, biasOff, c, row, n);
-      } else if (bias != null) {
-        addRow(bias, biasOff, c, row, n);
-      }
+      tile1x2(a, aOff + i * lda, k, b, b0, ldb, c, c0 + i * ldc, init, i0 + i * ild, v1);
     }
   }
 
@@ -207,22 +227,22 @@ public final class VectorDense implements DenseKernels {
    * full panels, {@code (V, rest - V)} for an overlapping last panel.
    */
   private static void tile4x3(float[] a, int a0, int lda, int k, float[] b, int b0, int ldb,
-                              float[] c, int c0, int ldc, int v1, int v2) {
+                              float[] c, int c0, int ldc, float[] init, int i0, int ild, int v1, int v2) {
     final int r1 = c0 + ldc;
     final int r2 = r1 + ldc;
     final int r3 = r2 + ldc;
-    FloatVector c00 = FloatVector.fromArray(FLOAT, c, c0);
-    FloatVector c01 = FloatVector.fromArray(FLOAT, c, c0 + v1);
-    FloatVector c02 = FloatVector.fromArray(FLOAT, c, c0 + v2);
-    FloatVector c10 = FloatVector.fromArray(FLOAT, c, r1);
-    FloatVector c11 = FloatVector.fromArray(FLOAT, c, r1 + v1);
-    FloatVector c12 = FloatVector.fromArray(FLOAT, c, r1 + v2);
-    FloatVector c20 = FloatVector.fromArray(FLOAT, c, r2);
-    FloatVector c21 = FloatVector.fromArray(FLOAT, c, r2 + v1);
-    FloatVector c22 = FloatVector.fromArray(FLOAT, c, r2 + v2);
-    FloatVector c30 = FloatVector.fromArray(FLOAT, c, r3);
-    FloatVector c31 = FloatVector.fromArray(FLOAT, c, r3 + v1);
-    FloatVector c32 = FloatVector.fromArray(FLOAT, c, r3 + v2);
+    FloatVector c00 = FloatVector.fromArray(FLOAT, init, i0);
+    FloatVector c01 = FloatVector.fromArray(FLOAT, init, i0 + v1);
+    FloatVector c02 = FloatVector.fromArray(FLOAT, init, i0 + v2);
+    FloatVector c10 = FloatVector.fromArray(FLOAT, init, i0 + ild);
+    FloatVector c11 = FloatVector.fromArray(FLOAT, init, i0 + ild + v1);
+    FloatVector c12 = FloatVector.fromArray(FLOAT, init, i0 + ild + v2);
+    FloatVector c20 = FloatVector.fromArray(FLOAT, init, i0 + 2 * ild);
+    FloatVector c21 = FloatVector.fromArray(FLOAT, init, i0 + 2 * ild + v1);
+    FloatVector c22 = FloatVector.fromArray(FLOAT, init, i0 + 2 * ild + v2);
+    FloatVector c30 = FloatVector.fromArray(FLOAT, init, i0 + 3 * ild);
+    FloatVector c31 = FloatVector.fromArray(FLOAT, init, i0 + 3 * ild + v1);
+    FloatVector c32 = FloatVector.fromArray(FLOAT, init, i0 + 3 * ild + v2);
     int a1 = a0 + lda;
     int a2 = a1 + lda;
     int a3 = a2 + lda;
@@ -247,18 +267,18 @@ public final class VectorDense implements DenseKernels {
 
   /** A 4-row tile of two vectors at columns {@code 0} and {@code v1 <= V} of the panel (they may overlap). */
   private static void tile4x2(float[] a, int a0, int lda, int k, float[] b, int b0, int ldb,
-                              float[] c, int c0, int ldc, int v1) {
+                              float[] c, int c0, int ldc, float[] init, int i0, int ild, int v1) {
     final int r1 = c0 + ldc;
     final int r2 = r1 + ldc;
     final int r3 = r2 + ldc;
-    FloatVector c00 = FloatVector.fromArray(FLOAT, c, c0);
-    FloatVector c01 = FloatVector.fromArray(FLOAT, c, c0 + v1);
-    FloatVector c10 = FloatVector.fromArray(FLOAT, c, r1);
-    FloatVector c11 = FloatVector.fromArray(FLOAT, c, r1 + v1);
-    FloatVector c20 = FloatVector.fromArray(FLOAT, c, r2);
-    FloatVector c21 = FloatVector.fromArray(FLOAT, c, r2 + v1);
-    FloatVector c30 = FloatVector.fromArray(FLOAT, c, r3);
-    FloatVector c31 = FloatVector.fromArray(FLOAT, c, r3 + v1);
+    FloatVector c00 = FloatVector.fromArray(FLOAT, init, i0);
+    FloatVector c01 = FloatVector.fromArray(FLOAT, init, i0 + v1);
+    FloatVector c10 = FloatVector.fromArray(FLOAT, init, i0 + ild);
+    FloatVector c11 = FloatVector.fromArray(FLOAT, init, i0 + ild + v1);
+    FloatVector c20 = FloatVector.fromArray(FLOAT, init, i0 + 2 * ild);
+    FloatVector c21 = FloatVector.fromArray(FLOAT, init, i0 + 2 * ild + v1);
+    FloatVector c30 = FloatVector.fromArray(FLOAT, init, i0 + 3 * ild);
+    FloatVector c31 = FloatVector.fromArray(FLOAT, init, i0 + 3 * ild + v1);
     int a1 = a0 + lda;
     int a2 = a1 + lda;
     int a3 = a2 + lda;
@@ -281,11 +301,11 @@ public final class VectorDense implements DenseKernels {
   }
 
   /** One row of three vectors at columns {@code 0, v1, v2} of the panel (they may overlap). */
-  private static void tile1x3(float[] a, int a0, int k, float[] b, int b0, int ldb, float[] c, int c0,
+  private static void tile1x3(float[] a, int a0, int k, float[] b, int b0, int ldb, float[] c, int c0, float[] init, int i0,
                               int v1, int v2) {
-    FloatVector c0v = FloatVector.fromArray(FLOAT, c, c0);
-    FloatVector c1v = FloatVector.fromArray(FLOAT, c, c0 + v1);
-    FloatVector c2v = FloatVector.fromArray(FLOAT, c, c0 + v2);
+    FloatVector c0v = FloatVector.fromArray(FLOAT, init, i0);
+    FloatVector c1v = FloatVector.fromArray(FLOAT, init, i0 + v1);
+    FloatVector c2v = FloatVector.fromArray(FLOAT, init, i0 + v2);
     for (int p = 0, bp = b0; p < k; p++, bp += ldb) {
       FloatVector x = FloatVector.broadcast(FLOAT, a[a0 + p]);
       c0v = FloatVector.fromArray(FLOAT, b, bp).fma(x, c0v);
@@ -299,24 +319,24 @@ public final class VectorDense implements DenseKernels {
 
   /** A 6-row tile of two vectors at columns {@code 0} and {@code v1 <= V} of the panel (they may overlap). */
   private static void tile6x2(float[] a, int a0, int lda, int k, float[] b, int b0, int ldb,
-                              float[] c, int c0, int ldc, int v1) {
+                              float[] c, int c0, int ldc, float[] init, int i0, int ild, int v1) {
     final int r1 = c0 + ldc;
     final int r2 = r1 + ldc;
     final int r3 = r2 + ldc;
     final int r4 = r3 + ldc;
     final int r5 = r4 + ldc;
-    FloatVector c00 = FloatVector.fromArray(FLOAT, c, c0);
-    FloatVector c01 = FloatVector.fromArray(FLOAT, c, c0 + v1);
-    FloatVector c10 = FloatVector.fromArray(FLOAT, c, r1);
-    FloatVector c11 = FloatVector.fromArray(FLOAT, c, r1 + v1);
-    FloatVector c20 = FloatVector.fromArray(FLOAT, c, r2);
-    FloatVector c21 = FloatVector.fromArray(FLOAT, c, r2 + v1);
-    FloatVector c30 = FloatVector.fromArray(FLOAT, c, r3);
-    FloatVector c31 = FloatVector.fromArray(FLOAT, c, r3 + v1);
-    FloatVector c40 = FloatVector.fromArray(FLOAT, c, r4);
-    FloatVector c41 = FloatVector.fromArray(FLOAT, c, r4 + v1);
-    FloatVector c50 = FloatVector.fromArray(FLOAT, c, r5);
-    FloatVector c51 = FloatVector.fromArray(FLOAT, c, r5 + v1);
+    FloatVector c00 = FloatVector.fromArray(FLOAT, init, i0);
+    FloatVector c01 = FloatVector.fromArray(FLOAT, init, i0 + v1);
+    FloatVector c10 = FloatVector.fromArray(FLOAT, init, i0 + ild);
+    FloatVector c11 = FloatVector.fromArray(FLOAT, init, i0 + ild + v1);
+    FloatVector c20 = FloatVector.fromArray(FLOAT, init, i0 + 2 * ild);
+    FloatVector c21 = FloatVector.fromArray(FLOAT, init, i0 + 2 * ild + v1);
+    FloatVector c30 = FloatVector.fromArray(FLOAT, init, i0 + 3 * ild);
+    FloatVector c31 = FloatVector.fromArray(FLOAT, init, i0 + 3 * ild + v1);
+    FloatVector c40 = FloatVector.fromArray(FLOAT, init, i0 + 4 * ild);
+    FloatVector c41 = FloatVector.fromArray(FLOAT, init, i0 + 4 * ild + v1);
+    FloatVector c50 = FloatVector.fromArray(FLOAT, init, i0 + 5 * ild);
+    FloatVector c51 = FloatVector.fromArray(FLOAT, init, i0 + 5 * ild + v1);
     int a1 = a0 + lda;
     int a2 = a1 + lda;
     int a3 = a2 + lda;
@@ -351,24 +371,24 @@ public final class VectorDense implements DenseKernels {
    * register and an add per k step, which the 16-register loop is short of.
    */
   private static void tile6x2Full(float[] a, int a0, int lda, int k, float[] b, int b0, int ldb,
-                              float[] c, int c0, int ldc) {
+                              float[] c, int c0, int ldc, float[] init, int i0, int ild) {
     final int r1 = c0 + ldc;
     final int r2 = r1 + ldc;
     final int r3 = r2 + ldc;
     final int r4 = r3 + ldc;
     final int r5 = r4 + ldc;
-    FloatVector c00 = FloatVector.fromArray(FLOAT, c, c0);
-    FloatVector c01 = FloatVector.fromArray(FLOAT, c, c0 + FLOAT_LANES);
-    FloatVector c10 = FloatVector.fromArray(FLOAT, c, r1);
-    FloatVector c11 = FloatVector.fromArray(FLOAT, c, r1 + FLOAT_LANES);
-    FloatVector c20 = FloatVector.fromArray(FLOAT, c, r2);
-    FloatVector c21 = FloatVector.fromArray(FLOAT, c, r2 + FLOAT_LANES);
-    FloatVector c30 = FloatVector.fromArray(FLOAT, c, r3);
-    FloatVector c31 = FloatVector.fromArray(FLOAT, c, r3 + FLOAT_LANES);
-    FloatVector c40 = FloatVector.fromArray(FLOAT, c, r4);
-    FloatVector c41 = FloatVector.fromArray(FLOAT, c, r4 + FLOAT_LANES);
-    FloatVector c50 = FloatVector.fromArray(FLOAT, c, r5);
-    FloatVector c51 = FloatVector.fromArray(FLOAT, c, r5 + FLOAT_LANES);
+    FloatVector c00 = FloatVector.fromArray(FLOAT, init, i0);
+    FloatVector c01 = FloatVector.fromArray(FLOAT, init, i0 + FLOAT_LANES);
+    FloatVector c10 = FloatVector.fromArray(FLOAT, init, i0 + ild);
+    FloatVector c11 = FloatVector.fromArray(FLOAT, init, i0 + ild + FLOAT_LANES);
+    FloatVector c20 = FloatVector.fromArray(FLOAT, init, i0 + 2 * ild);
+    FloatVector c21 = FloatVector.fromArray(FLOAT, init, i0 + 2 * ild + FLOAT_LANES);
+    FloatVector c30 = FloatVector.fromArray(FLOAT, init, i0 + 3 * ild);
+    FloatVector c31 = FloatVector.fromArray(FLOAT, init, i0 + 3 * ild + FLOAT_LANES);
+    FloatVector c40 = FloatVector.fromArray(FLOAT, init, i0 + 4 * ild);
+    FloatVector c41 = FloatVector.fromArray(FLOAT, init, i0 + 4 * ild + FLOAT_LANES);
+    FloatVector c50 = FloatVector.fromArray(FLOAT, init, i0 + 5 * ild);
+    FloatVector c51 = FloatVector.fromArray(FLOAT, init, i0 + 5 * ild + FLOAT_LANES);
     int a1 = a0 + lda;
     int a2 = a1 + lda;
     int a3 = a2 + lda;
@@ -400,12 +420,12 @@ public final class VectorDense implements DenseKernels {
 
   /** A 2-row tile of two vectors at columns {@code 0} and {@code v1 <= V} of the panel (they may overlap). */
   private static void tile2x2(float[] a, int a0, int lda, int k, float[] b, int b0, int ldb,
-                              float[] c, int c0, int ldc, int v1) {
+                              float[] c, int c0, int ldc, float[] init, int i0, int ild, int v1) {
     final int r1 = c0 + ldc;
-    FloatVector c00 = FloatVector.fromArray(FLOAT, c, c0);
-    FloatVector c01 = FloatVector.fromArray(FLOAT, c, c0 + v1);
-    FloatVector c10 = FloatVector.fromArray(FLOAT, c, r1);
-    FloatVector c11 = FloatVector.fromArray(FLOAT, c, r1 + v1);
+    FloatVector c00 = FloatVector.fromArray(FLOAT, init, i0);
+    FloatVector c01 = FloatVector.fromArray(FLOAT, init, i0 + v1);
+    FloatVector c10 = FloatVector.fromArray(FLOAT, init, i0 + ild);
+    FloatVector c11 = FloatVector.fromArray(FLOAT, init, i0 + ild + v1);
     int a1 = a0 + lda;
     for (int p = 0, bp = b0; p < k; p++, bp += ldb) {
       FloatVector b0v = FloatVector.fromArray(FLOAT, b, bp);
@@ -420,9 +440,9 @@ public final class VectorDense implements DenseKernels {
   }
 
   /** One row of two vectors at columns {@code 0} and {@code v1 <= V} of the panel (they may overlap). */
-  private static void tile1x2(float[] a, int a0, int k, float[] b, int b0, int ldb, float[] c, int c0, int v1) {
-    FloatVector c0v = FloatVector.fromArray(FLOAT, c, c0);
-    FloatVector c1v = FloatVector.fromArray(FLOAT, c, c0 + v1);
+  private static void tile1x2(float[] a, int a0, int k, float[] b, int b0, int ldb, float[] c, int c0, float[] init, int i0, int v1) {
+    FloatVector c0v = FloatVector.fromArray(FLOAT, init, i0);
+    FloatVector c1v = FloatVector.fromArray(FLOAT, init, i0 + v1);
     for (int p = 0, bp = b0; p < k; p++, bp += ldb) {
       FloatVector x = FloatVector.broadcast(FLOAT, a[a0 + p]);
       c0v = FloatVector.fromArray(FLOAT, b, bp).fma(x, c0v);
@@ -434,19 +454,19 @@ public final class VectorDense implements DenseKernels {
 
   /** A 6-row tile of one masked vector: the last {@code colsLeft <= V} columns. */
   private static void tile6x1(float[] a, int a0, int lda, int k, float[] b, int b0, int ldb,
-                              float[] c, int c0, int ldc, int colsLeft) {
+                              float[] c, int c0, int ldc, float[] init, int i0, int ild, int colsLeft) {
     VectorMask<Float> cols = FLOAT.indexInRange(0, colsLeft);
     final int r1 = c0 + ldc;
     final int r2 = r1 + ldc;
     final int r3 = r2 + ldc;
     final int r4 = r3 + ldc;
     final int r5 = r4 + ldc;
-    FloatVector s0 = FloatVector.fromArray(FLOAT, c, c0, cols);
-    FloatVector s1 = FloatVector.fromArray(FLOAT, c, r1, cols);
-    FloatVector s2 = FloatVector.fromArray(FLOAT, c, r2, cols);
-    FloatVector s3 = FloatVector.fromArray(FLOAT, c, r3, cols);
-    FloatVector s4 = FloatVector.fromArray(FLOAT, c, r4, cols);
-    FloatVector s5 = FloatVector.fromArray(FLOAT, c, r5, cols);
+    FloatVector s0 = FloatVector.fromArray(FLOAT, init, i0, cols);
+    FloatVector s1 = FloatVector.fromArray(FLOAT, init, i0 + ild, cols);
+    FloatVector s2 = FloatVector.fromArray(FLOAT, init, i0 + 2 * ild, cols);
+    FloatVector s3 = FloatVector.fromArray(FLOAT, init, i0 + 3 * ild, cols);
+    FloatVector s4 = FloatVector.fromArray(FLOAT, init, i0 + 4 * ild, cols);
+    FloatVector s5 = FloatVector.fromArray(FLOAT, init, i0 + 5 * ild, cols);
     int a1 = a0 + lda;
     int a2 = a1 + lda;
     int a3 = a2 + lda;
@@ -470,15 +490,15 @@ public final class VectorDense implements DenseKernels {
   }
 
   private static void tile4x1(float[] a, int a0, int lda, int k, float[] b, int b0, int ldb,
-                              float[] c, int c0, int ldc, int colsLeft) {
+                              float[] c, int c0, int ldc, float[] init, int i0, int ild, int colsLeft) {
     VectorMask<Float> cols = FLOAT.indexInRange(0, colsLeft);
     final int r1 = c0 + ldc;
     final int r2 = r1 + ldc;
     final int r3 = r2 + ldc;
-    FloatVector s0 = FloatVector.fromArray(FLOAT, c, c0, cols);
-    FloatVector s1 = FloatVector.fromArray(FLOAT, c, r1, cols);
-    FloatVector s2 = FloatVector.fromArray(FLOAT, c, r2, cols);
-    FloatVector s3 = FloatVector.fromArray(FLOAT, c, r3, cols);
+    FloatVector s0 = FloatVector.fromArray(FLOAT, init, i0, cols);
+    FloatVector s1 = FloatVector.fromArray(FLOAT, init, i0 + ild, cols);
+    FloatVector s2 = FloatVector.fromArray(FLOAT, init, i0 + 2 * ild, cols);
+    FloatVector s3 = FloatVector.fromArray(FLOAT, init, i0 + 3 * ild, cols);
     int a1 = a0 + lda;
     int a2 = a1 + lda;
     int a3 = a2 + lda;
@@ -495,10 +515,10 @@ public final class VectorDense implements DenseKernels {
     s3.intoArray(c, r3, cols);
   }
 
-  private static void tile1x1(float[] a, int a0, int k, float[] b, int b0, int ldb, float[] c, int c0,
+  private static void tile1x1(float[] a, int a0, int k, float[] b, int b0, int ldb, float[] c, int c0, float[] init, int i0,
                               int colsLeft) {
     VectorMask<Float> cols = FLOAT.indexInRange(0, colsLeft);
-    FloatVector s = FloatVector.fromArray(FLOAT, c, c0, cols);
+    FloatVector s = FloatVector.fromArray(FLOAT, init, i0, cols);
     for (int p = 0, bp = b0; p < k; p++, bp += ldb) {
       s = FloatVector.fromArray(FLOAT, b, bp, cols).fma(FloatVector.broadcast(FLOAT, a[a0 + p]), s);
     }
