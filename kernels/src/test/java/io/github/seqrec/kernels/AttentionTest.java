@@ -322,7 +322,7 @@ class AttentionTest {
     checkTarget(scalar, vector, random, 3, 4097, 2, 32, 32);
   }
 
-  private static void checkTarget(AttentionKernels scalar, AttentionKernels vector, SplittableRandom random,
+  static void checkTarget(AttentionKernels scalar, AttentionKernels vector, SplittableRandom random,
                                   int b, int l, int heads, int dk, int dv) {
     int valid = l == 0 ? 0 : (random.nextInt(4) == 0 ? random.nextInt(l + 1) : l);
     float scale = (float) (random.nextDouble() * 2 / Math.sqrt(dk));
@@ -399,7 +399,7 @@ class AttentionTest {
     checkSelf(scalar, vector, random, 200, true, 2, 32, 32);
   }
 
-  private static void checkSelf(AttentionKernels scalar, AttentionKernels vector, SplittableRandom random,
+  static void checkSelf(AttentionKernels scalar, AttentionKernels vector, SplittableRandom random,
                                 int l, boolean causal, int heads, int dk, int dv) {
     int valid = l == 0 ? 0 : (random.nextBoolean() ? random.nextInt(l + 1) : l);
     float scale = (float) (random.nextDouble() * 2 / Math.sqrt(dk));
@@ -449,7 +449,7 @@ class AttentionTest {
   }
 
   /** A unit with 1 to 3 hidden layers and every activation kind. */
-  private static DinAttentionUnit randomUnit(SplittableRandom random, int d, int variant) {
+  static DinAttentionUnit randomUnit(SplittableRandom random, int d, int variant) {
     int[][] shapes = {{80, 40}, {7}, {17, 5, 16}, {1}};
     int[] hidden = shapes[variant % shapes.length];
     DinAttentionUnit.Builder builder = DinAttentionUnit.builder(d);
@@ -483,7 +483,7 @@ class AttentionTest {
     return values;
   }
 
-  private static void checkDin(AttentionKernels scalar, AttentionKernels vector, SplittableRandom random,
+  static void checkDin(AttentionKernels scalar, AttentionKernels vector, SplittableRandom random,
                                DinAttentionUnit unit, int b, int l) {
     int d = unit.embeddingWidth();
     int valid = l == 0 ? 0 : (random.nextBoolean() ? random.nextInt(l + 1) : l);

@@ -122,7 +122,7 @@ class ConvolutionTest {
     checkCausal(scalar, vector, random, 1000, 64, 64, 3, 8);
   }
 
-  private static void checkCausal(ConvolutionKernels scalar, ConvolutionKernels vector, SplittableRandom random,
+  static void checkCausal(ConvolutionKernels scalar, ConvolutionKernels vector, SplittableRandom random,
                                   int length, int cIn, int cOut, int k, int r) {
     PackedCausalConv conv = Convolution.packCausalConv1d(uniform(random, cOut * cIn * k),
         random.nextBoolean() ? uniform(random, cOut) : null, cOut, cIn, k, r);
