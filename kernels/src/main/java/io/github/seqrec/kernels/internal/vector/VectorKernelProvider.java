@@ -15,7 +15,8 @@ import jdk.incubator.vector.VectorShape;
 
 /**
  * The Vector API backend. Loaded reflectively by {@link KernelProvider} only after its checks
- * passed; the constructor touches the Vector API once so that any failure to link or intrinsify
+ * passed (the constructor is package-private: nothing but that guarded lookup creates one); the
+ * constructor touches the Vector API once so that any failure to link or intrinsify
  * surfaces here, inside the guarded lookup, rather than in the middle of a kernel (JDK-8309727).
  */
 public final class VectorKernelProvider extends KernelProvider {
@@ -30,7 +31,7 @@ public final class VectorKernelProvider extends KernelProvider {
   private final GraphKernels graph;
   private final boolean fma;
 
-  public VectorKernelProvider() {
+  VectorKernelProvider() {
     int bits = VectorShape.preferredShape().vectorBitSize();
     if (bits < 128) {
       throw new UnsupportedOperationException("the preferred vector size is " + bits + " bits; 128 or more is needed");
