@@ -158,8 +158,9 @@ public abstract class KernelProvider {
     try {
       var lookup = MethodHandles.lookup();
       Class<?> type = lookup.findClass("io.github.seqrec.kernels.internal.vector.VectorKernelProvider");
-      return (KernelProvider) lookup.findConstructor(type, MethodType.methodType(void.class, GemmTile.class))
-          .invoke(tile);
+      // The constructor is package-private; a private lookup in its class (same module) may call it.
+      return (KernelProvider) MethodHandles.privateLookupIn(type, lookup)
+          .findConstructor(type, MethodType.methodType(void.class, GemmTile.class)).invoke(tile);
     } catch (UnsupportedOperationException e) {
       LOG.log(System.Logger.Level.WARNING, "seqrec kernels: vector backend unsupported here: " + e.getMessage());
       return null;

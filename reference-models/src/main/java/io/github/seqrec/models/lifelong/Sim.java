@@ -32,7 +32,7 @@ import java.util.Arrays;
  *       {@code r_l = (W_b e_l) . (W_a e_a)} ({@link Dense#gemm} of a block of candidates against
  *       the index's cached keys, then {@link TopK}; ties: lower slot).</li>
  *   <li>ESU: {@code z_j = [e_j; E_time[bucket(request_time - t_j)]]} with
- *       {@code bucket(Δ) = min(n_buckets - 1, 64 - numberOfLeadingZeros(Δ))} (0 for Δ <= 0),
+ *       {@code bucket(Δ) = min(n_buckets - 1, 64 - numberOfLeadingZeros(Δ))} (0 for {@code Δ <= 0}),
  *       {@code head_i = Σ_j softmax_j((W_b^i z_j) . (W_a^i e_a) / √dh) z_j}
  *       ({@link Attention#targetAttentionGathered}: each candidate over its own picks; keys are
  *       projected once per distinct picked behaviour), then {@code logit = MLP([e_a; head_1 .. head_h])}.</li>
@@ -162,7 +162,7 @@ public final class Sim extends AbstractSequentialModel<Sim.Ws> {
     return new SimUserIndex(this, 16);
   }
 
-  /** The time-interval bucket of a gap in seconds: {@code min(n_buckets - 1, bit_length(Δ))}, 0 for Δ <= 0. */
+  /** The time-interval bucket of a gap in seconds: {@code min(n_buckets - 1, bit_length(Δ))}, 0 for {@code Δ <= 0}. */
   public int timeBucket(long delta) {
     return delta <= 0 ? 0 : Math.min(timeBuckets - 1, 64 - Long.numberOfLeadingZeros(delta));
   }

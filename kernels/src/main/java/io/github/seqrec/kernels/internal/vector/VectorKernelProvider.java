@@ -16,7 +16,8 @@ import jdk.incubator.vector.VectorShape;
 
 /**
  * The Vector API backend. Loaded reflectively by {@link KernelProvider} only after its checks
- * passed; the constructor touches the Vector API once so that any failure to link or intrinsify
+ * passed (the constructor is package-private: nothing but that guarded lookup creates one); the
+ * constructor touches the Vector API once so that any failure to link or intrinsify
  * surfaces here, inside the guarded lookup, rather than in the middle of a kernel (JDK-8309727).
  */
 public final class VectorKernelProvider extends KernelProvider {
@@ -32,17 +33,14 @@ public final class VectorKernelProvider extends KernelProvider {
   private final boolean fma;
   private final GemmTile.Choice tile;
 
-  /** The backend with the GEMM tile chosen for this JVM's register file ({@link GemmTile#choose}). */
-  public VectorKernelProvider() {
-    this(null);
-  }
-
   /**
-   * The backend with a given GEMM tile, or the chosen one when {@code forcedTile} is null. Every
+   * The backend with a given GEMM tile, or the one chosen for this JVM's register file
+   * ({@link GemmTile#choose}) when {@code forcedTile} is null. Package-private: only
+   * {@code KernelProvider} makes backends (through a private lookup). Every
    * GEMM-shaped kernel of the backend (recurrent gates, attention, convolutions, the DIN unit,
    * SimHash, k-means) runs on the one {@link VectorDense}, so they all share the tile.
    */
-  public VectorKernelProvider(GemmTile forcedTile) {
+  VectorKernelProvider(GemmTile forcedTile) {
     int bits = VectorShape.preferredShape().vectorBitSize();
     if (bits < 128) {
       throw new UnsupportedOperationException("the preferred vector size is " + bits + " bits; 128 or more is needed");

@@ -23,7 +23,9 @@ import java.util.SplittableRandom;
 import java.util.function.DoubleSupplier;
 
 /**
- * The one-command GPU check: opens the GPU, runs every seqrec CUDA kernel once on paper-sized
+ * The one-command GPU check (a tool of the test source set: it compares with the CPU scalar
+ * definition, which {@code seqrec-kernels} does not export; {@code cuda/device-check.sh} runs it
+ * from the test jar): opens the GPU, runs every seqrec CUDA kernel once on paper-sized
  * shapes, compares a slice of each output with the CPU scalar definition
  * ({@code KernelProvider.scalar()}), times each kernel with CUDA events (median of many launches)
  * and the same shape on seqrec's CPU backend ({@code Backends.describe()}: the vector backend
