@@ -85,6 +85,22 @@ public final class ModelBatch {
   }
 
   /**
+   * Every tensor name a batch may carry ({@code hist_*} and {@code raw_*} per {@link HistoryField},
+   * their lengths, {@code request_time}, {@code user_id}, the candidates): a reader copies only
+   * these out of a file.
+   */
+  public static java.util.List<String> tensorNames() {
+    java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of("request_time", "user_id", "cand_items", "cand_cates"));
+    for (String prefix : java.util.List.of("hist_", "raw_")) {
+      names.add(prefix + "len");
+      for (HistoryField field : FIELDS) {
+        names.add(field.tensorName(prefix));
+      }
+    }
+    return java.util.List.copyOf(names);
+  }
+
+  /**
    * Wraps the tensors of a batch file.
    *
    * @throws IllegalArgumentException naming the tensor, the expected and the actual shape or dtype

@@ -12,6 +12,8 @@ import io.github.seqrec.models.safetensors.SafeTensorsFormatException;
 import io.github.seqrec.models.tensors.Tensor;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -64,6 +66,34 @@ final class ModelCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  /** The batch tensors {@link ModelBatch} reads, with the prefix of each history layout. */
+  static Map<String, Tensor> batchTensors(SafeTensors st) {
+    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    for (String n : ModelBatch.tensorNames()) {
+      if (st.contains(n)) {
+        tensors.put(n, st.toTensor(n));
+      }
+    }
+    return tensors;
+  }
+
+  /** An {@link OutOfMemoryError} whose message also says what was being done. */
+  static OutOfMemoryError withContext(OutOfMemoryError e, String doing) {
+    OutOfMemoryError wrapped = new OutOfMemoryError(doing + ": " + e.getMessage());
+    wrapped.initCause(e);
+    return wrapped;
+  }
+
+  static String reason(FileSystemException e) {
+    if (e instanceof NoSuchFileException) {
+      return "no such file";
+    }
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return "permission denied";
+    }
+    return e.getReason() == null ? String.valueOf(e.getMessage()) : e.getReason();
+  }
+
   @Override
   public Integer call() throws IOException {
     PrintWriter stdout = spec.commandLine().getOut();
@@ -98,19 +128,35 @@ final class ModelCommand implements Callable<Integer> {
     ModelBatch batch;
     try {
       model = Models.load(name, weights, options);
-      try (SafeTensors st = SafeTensors.open(in)) {
-        batch = ModelBatch.of(st.toTensors());
-      }
+    } catch (OutOfMemoryError e) {
+      throw withContext(e, "loading " + name + " from --weights " + weights);
     } catch (SafeTensorsFormatException e) {
-      throw new BadInputException("invalid file " + e.getMessage(), e);
-    } catch (NoSuchFileException e) {
-      throw new BadInputException("no such file: " + e.getFile(), e);
+      throw new BadInputException("invalid --weights file " + e.getMessage(), e);
+    } catch (FileSystemException e) {
+      throw new BadInputException("cannot read --weights " + weights + ": " + reason(e), e);
+    } catch (UncheckedIOException e) {
+      throw new BadInputException("invalid --weights file " + e.getCause().getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException(e.getMessage(), e);
+    }
+    try (SafeTensors st = SafeTensors.open(in)) {
+      batch = ModelBatch.of(batchTensors(st));
+    } catch (OutOfMemoryError e) {
+      throw withContext(e, "reading --in " + in);
+    } catch (SafeTensorsFormatException e) {
+      throw new BadInputException("invalid --in file " + e.getMessage(), e);
+    } catch (FileSystemException e) {
+      throw new BadInputException("cannot read --in " + in + ": " + reason(e), e);
+    } catch (UncheckedIOException e) {
+      throw new BadInputException("invalid --in file " + e.getCause().getMessage(), e);
     } catch (IllegalArgumentException e) {
       throw new BadInputException(e.getMessage(), e);
     }
     float[] logits;
     try {
       logits = batch.score(model);
+    } catch (OutOfMemoryError e) {
+      throw withContext(e, "scoring " + batch.users() + " users x " + batch.candidates() + " candidates with " + name);
     } catch (IllegalArgumentException e) {
       throw new BadInputException(e.getMessage(), e);
     }
