@@ -2,9 +2,7 @@ package io.github.seqrec.cuda;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.InputStream;
 import java.lang.module.ModuleDescriptor;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -15,10 +13,9 @@ class ModuleDescriptorTest {
   @Test
   void onlyTheApiPackageIsExported() throws Exception {
     Path classes = Path.of(CudaContext.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    ModuleDescriptor descriptor;
-    try (InputStream in = Files.newInputStream(classes.resolve("module-info.class"))) {
-      descriptor = ModuleDescriptor.read(in);
-    }
+    // ModuleFinder scans the classes for the packages, which a bare module-info.class does not list.
+    ModuleDescriptor descriptor = java.lang.module.ModuleFinder.of(classes).find("io.github.seqrec.cuda")
+        .orElseThrow().descriptor();
     assertThat(descriptor.name()).isEqualTo("io.github.seqrec.cuda");
     assertThat(descriptor.exports().stream().map(e -> e.source() + (e.isQualified() ? " to " + e.targets() : "")))
         .containsExactly("io.github.seqrec.cuda");

@@ -6,13 +6,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.github.seqrec.kernels.internal.KernelProvider;
 import io.github.seqrec.modulecheck.ModulePathChild;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.module.ModuleDescriptor;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Modifier;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,10 +29,10 @@ class ModuleBoundaryTest {
 
   @Test
   void theDescriptorExportsOnlyTheApiPackage() throws IOException, URISyntaxException {
-    ModuleDescriptor descriptor;
-    try (InputStream in = Files.newInputStream(location(Backends.class).resolve("module-info.class"))) {
-      descriptor = ModuleDescriptor.read(in);
-    }
+    // ModuleFinder scans the exploded classes (or the jar) for the packages, which a bare
+    // module-info.class compiled by javac does not list.
+    ModuleDescriptor descriptor = java.lang.module.ModuleFinder.of(location(Backends.class))
+        .find("io.github.seqrec.kernels").orElseThrow().descriptor();
     assertThat(descriptor.name()).isEqualTo("io.github.seqrec.kernels");
     assertThat(descriptor.exports()).hasSize(1);
     ModuleDescriptor.Exports api = descriptor.exports().iterator().next();
