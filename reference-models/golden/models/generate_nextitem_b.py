@@ -144,7 +144,7 @@ def gen_nextitnet():
         best, other = tie_output_rows(model.output.weight, model.output.bias, model.output.bias.detach(),
                                       hp["n_items"])
     hp_meta = dict(hp, receptive_field=model.receptive_field, tie_items=f"{min(best, other)},{max(best, other)}",
-                   topk=TOPK)
+                   topk_k=TOPK)
     save_weights("nextitnet", model, nextitnet.SOURCE, hp_meta)
     m64 = as_float64(model)
     n_items = hp["n_items"]
@@ -183,7 +183,7 @@ def gen_caser():
         empty_window = torch.zeros(1, hp["L"], dtype=torch.int64)
         x = m.user_embedding_of_window(empty_window, torch.tensor([0]))
         best, other = tie_output_rows(model.W2.weight, model.b2.weight, m.catalogue_scores(x)[0], hp["n_items"])
-    hp_meta = dict(hp, tie_items=f"{min(best, other)},{max(best, other)}", topk=TOPK)
+    hp_meta = dict(hp, tie_items=f"{min(best, other)},{max(best, other)}", topk_k=TOPK)
     save_weights("caser", model, caser.SOURCE, hp_meta)
     m64 = as_float64(model)
     n_items = hp["n_items"]
