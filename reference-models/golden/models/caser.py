@@ -29,9 +29,13 @@ Where the sources disagree, and what this reference does:
   window is built from them here.)
 * The activation after the horizontal convolutions is applied before the max over time, as the
   code does; all four choices are non-decreasing, so max and activation commute.
-* User ids are 0 .. n_users - 1 (the official mapping starts at 0 and has no padding user).
+* User ids follow seqrec's convention: 1 .. n_users are known users, 0 is the unknown user. The
+  user table has n_users + 1 rows and row 0 is ``padding_idx`` (zero), so the unknown user's
+  ``P_u = 0`` and its scores use the sequence part alone: ``y_j = z . W2[j][:d] + b2[j]``. (The
+  official table has n_users rows for ids 0 .. n_users - 1: prepend a zero row to load it, and
+  add 1 to its user ids.)
 
-Tensor names (official): ``user_embeddings.weight`` [n_users, d], ``item_embeddings.weight``
+Tensor names (official): ``user_embeddings.weight`` [n_users+1, d] (row 0 = the unknown user, zero), ``item_embeddings.weight``
 [n_items+1, d] (row 0 = padding, learned), ``conv_v.weight`` [nv, 1, L, 1], ``conv_v.bias`` [nv],
 ``conv_h.{h-1}.weight`` [nh, 1, h, d], ``conv_h.{h-1}.bias`` [nh], ``fc1.weight`` [d, nv d + nh L],
 ``fc1.bias`` [d], ``W2.weight`` [n_items+1, 2d], ``b2.weight`` [n_items+1, 1].
@@ -54,7 +58,7 @@ class Caser(nn.Module):
         self.L = L
         self.ac_conv = ACTIVATIONS[ac_conv]
         self.ac_fc = ACTIVATIONS[ac_fc]
-        self.user_embeddings = nn.Embedding(n_users, d)
+        self.user_embeddings = nn.Embedding(n_users + 1, d, padding_idx=0)  # 0 = unknown user
         self.item_embeddings = nn.Embedding(n_items + 1, d)       # no padding_idx: id 0 is learned
         self.conv_v = nn.Conv2d(1, nv, (L, 1))
         self.conv_h = nn.ModuleList(nn.Conv2d(1, nh, (h, d)) for h in range(1, L + 1))

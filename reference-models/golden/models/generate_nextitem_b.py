@@ -7,8 +7,8 @@ Per model ``src/test/resources/golden/models/<model>/`` (conventions of README.m
 * ``weights.safetensors``: the float32 state_dict under its exact keys; metadata {model, source, every
   hyperparameter as a string}.
 * ``batch_<case>.safetensors``: the inputs under the forward's argument names (histories right-padded,
-  ``hist_len`` [B]), ``expected.logits`` [B, C] for the candidates ``cand_items`` (pre-sigmoid; SURGE
-  also ``expected.probs``), and for the next-item models (Caser, NextItNet) ``expected.user_embedding``
+  ``hist_len`` [B]), ``expected.logits`` [B, C] for the candidates ``cand_items`` (pre-sigmoid) and
+  ``expected.probs`` (their sigmoid, what ``seqrec model`` writes next to the logits), and for the next-item models (Caser, NextItNet) ``expected.user_embedding``
   [B, d] and the catalogue top-10 over the item ids 1 .. n_items (id 0 is padding and never
   recommended): ``expected.topk_ids`` / ``expected.topk_scores`` [B, 10] and, with every item of the
   history excluded, ``expected.topk_ids_exclude_seen`` / ``expected.topk_scores_exclude_seen``.
@@ -24,7 +24,7 @@ Cases: ``len1`` (B = 3, one action), ``max`` (B = 2, max_len actions), ``padded`
 ``empty`` (lengths [0, 3]); SURGE adds ``pool`` (n = L = pool_length: to_keep == L), ``ties``
 (repeated items: exact ties at the graph threshold and at the pooling threshold, both dropped) and
 ``same_item`` (one item repeated: every similarity row constant, the min-max 0/0 case).
-Caser's batches also carry ``user_id`` [B] (0 .. n_users-1) and ``expected.window`` [B, L] (the
+Caser's batches also carry ``user_id`` [B] (1 .. n_users; 0, the unknown user, in the empty and padded cases) and ``expected.window`` [B, L] (the
 left-padded last L actions the network sees).
 """
 import math
@@ -163,7 +163,7 @@ def gen_nextitnet():
             if bad:
                 return None
             with torch.no_grad():
-                exp["logits"] = m64(inputs["hist_items"], inputs["hist_len"], inputs["cand_items"])
+                exp.update(expected_of(m64(inputs["hist_items"], inputs["hist_len"], inputs["cand_items"])))
             return exp
 
         inputs, exp = draw_clean(make, check, 8100 + n, "nextitnet " + case)
@@ -190,7 +190,9 @@ def gen_caser():
     for n, (case, lengths, L, C) in enumerate(next_item_cases(hp["max_len"], [1, 3, 4, 5], 5)):
         def make(g, lengths=lengths, L=L, C=C):
             d = next_item_history(g, lengths, L, n_items, n_items - 2 * TOPK)
-            d["user_id"] = torch.randint(0, hp["n_users"], (len(lengths),), generator=g)
+            d["user_id"] = torch.randint(1, hp["n_users"] + 1, (len(lengths),), generator=g)
+            if case == "padded":  # an unknown user with a history: the sequence part alone
+                d["user_id"][1] = 0
             d["cand_items"] = candidates(g, len(lengths), C, n_items, 1)["cand_items"]
             if case == "empty":  # the user the tie was made for, both tied items among the candidates
                 d["user_id"][0] = 0
@@ -204,7 +206,8 @@ def gen_caser():
             if bad:
                 return None
             with torch.no_grad():
-                exp["logits"] = m64(inputs["hist_items"], inputs["hist_len"], inputs["user_id"], inputs["cand_items"])
+                exp.update(expected_of(m64(inputs["hist_items"], inputs["hist_len"], inputs["user_id"],
+                                           inputs["cand_items"])))
                 exp["window"] = m64.window(inputs["hist_items"], inputs["hist_len"])
             return exp
 

@@ -1,5 +1,6 @@
 package io.github.seqrec.models.nextitem;
 
+import io.github.seqrec.kernels.Activation;
 import io.github.seqrec.kernels.Activations;
 import io.github.seqrec.kernels.Convolution;
 import io.github.seqrec.kernels.Dense;
@@ -15,7 +16,9 @@ import java.io.IOException;
  * {@link Convolution#vertical}), horizontal filters of every height 1..L max-pooled over time
  * ({@code conv_h}, {@link Convolution#horizontal}, which applies {@code ac_conv} after the max: the
  * same values, since every choice is non-decreasing), {@code z = ac_fc(fc1([o_v; o_h]))}, then the
- * user's own embedding. Immutable after loading; scratch from the caller.
+ * user's own embedding {@code P_u} (user ids 1 .. n_users; id 0, the unknown user, has
+ * {@code P_u = 0}, so its scores come from the sequence part alone). Immutable after loading;
+ * scratch from the caller.
  */
 final class CaserNetwork {
   private final int d;
@@ -23,17 +26,17 @@ final class CaserNetwork {
   private final int nUsers;
   private final int nItems;
   private final float[] itemTable;   // [n_items + 1, d], row 0 = the learned padding row
-  private final float[] userTable;   // [n_users, d]
+  private final float[] userTable;   // [n_users + 1, d], row 0 = the unknown user (not read)
   private final PackedVerticalConv vertical;
   private final PackedHorizontalConv horizontal;
   private final PackedLinear fc1;
-  private final Convolution.Activation acFc;
+  private final Activation acFc;
   private final int verticalOut;
   private final int horizontalOut;
 
   private CaserNetwork(int d, int window, int nUsers, int nItems, float[] itemTable, float[] userTable,
                        PackedVerticalConv vertical, PackedHorizontalConv horizontal, PackedLinear fc1,
-                       Convolution.Activation acFc, int nv, int nh) {
+                       Activation acFc, int nv, int nh) {
     this.d = d;
     this.window = window;
     this.nUsers = nUsers;
@@ -49,12 +52,12 @@ final class CaserNetwork {
   }
 
   /** The official activation names ({@code utils.activation_getter}). */
-  static Convolution.Activation activation(String name) {
+  static Activation activation(String name) {
     return switch (name) {
-      case "iden" -> Convolution.Activation.IDENTITY;
-      case "relu" -> Convolution.Activation.RELU;
-      case "tanh" -> Convolution.Activation.TANH;
-      case "sigm" -> Convolution.Activation.SIGMOID;
+      case "iden" -> Activation.identity();
+      case "relu" -> Activation.relu();
+      case "tanh" -> Activation.tanh();
+      case "sigm" -> Activation.sigmoid();
       default -> throw new IllegalArgumentException("caser: activation must be iden, relu, tanh or sigm, got '"
           + name + "'");
     };
@@ -70,7 +73,7 @@ final class CaserNetwork {
     }
     int in = nv * d + nh * window;
     return new CaserNetwork(d, window, nUsers, nItems,
-        st.floats("item_embeddings.weight", nItems + 1, d), st.floats("user_embeddings.weight", nUsers, d),
+        st.floats("item_embeddings.weight", nItems + 1, d), st.floats("user_embeddings.weight", nUsers + 1, d),
         Convolution.packVertical(st.floats("conv_v.weight", nv, 1, window, 1), st.floats("conv_v.bias", nv), nv, window),
         Convolution.packHorizontal(hw, hb, nh, d, activation(acConv)),
         Dense.pack(st.floats("fc1.weight", d, in), st.floats("fc1.bias", d), d, in), activation(acFc), nv, nh);
@@ -100,7 +103,7 @@ final class CaserNetwork {
   /**
    * {@code x = [z; P_u]} (2d floats at outOff) for the actions {@code items[first .. end)} (ids
    * already checked), of which the last {@code min(end - first, L)} fill the window, left-padded
-   * with id 0. {@code user} is in {@code [0, n_users)}.
+   * with id 0. {@code user} is in {@code [0, n_users]} (0 = unknown: P_u = 0).
    */
   void userEmbedding(int[] items, int first, int end, int user, float[] out, int outOff, float[] scratch,
                      int scratchOff) {
@@ -118,12 +121,11 @@ final class CaserNetwork {
     Convolution.vertical(scratch, img, window, d, vertical, scratch, o);
     Convolution.horizontal(scratch, img, window, horizontal, scratch, o + verticalOut, scratch, hScratch);
     Dense.linear(scratch, o, 1, fc1, out, outOff, false);
-    switch (acFc) {
-      case RELU -> Activations.relu(out, outOff, out, outOff, d);
-      case TANH -> Activations.tanh(out, outOff, out, outOff, d);
-      case SIGMOID -> Activations.sigmoid(out, outOff, out, outOff, d);
-      case IDENTITY -> { }
+    Activations.apply(acFc, out, outOff, 1, d, out, outOff);
+    if (user == 0) {
+      java.util.Arrays.fill(out, outOff + d, outOff + 2 * d, 0f);
+    } else {
+      System.arraycopy(userTable, user * d, out, outOff + d, d);
     }
-    System.arraycopy(userTable, user * d, out, outOff + d, d);
   }
 }
