@@ -7,6 +7,10 @@
   ``torch.sort(descending=True, stable=True)`` (``torch.topk`` does not define its tie order).
 * ``relative_rank_adjacency``: SURGE's sparsification: ``k = ceil(float32(nnz) * ratio)``,
   ``thr = sort_desc(flatten(S))[k]`` (0 when k is out of range, as TF's GPU gather), ``A = 1[S > thr]``.
+* ``min_max_rows``: SURGE's row min-max ``(S - min) / (max - min)``, a constant row written as 0 (the
+  official 0/0 gives NaN).
+* ``normalized_adjacency``: SURGE's ``A_bool = 1[A > 0]`` with the diagonal set to 1,
+  ``D = sqrt(rowsum) + eps``, ``(A_bool / D_j) / D_i``.
 * ``kmeans``: Lloyd's algorithm from the SAME initial centroids given as input (no init randomness is
   compared): nearest centroid by squared Euclidean distance (ties: lower index), mean update with empty
   clusters keeping their centroid, at most ``max_iterations`` updates, stop when no assignment changes.
@@ -46,6 +50,24 @@ def relative_rank(s, ratio):
     k = int(torch.ceil(nnz * torch.tensor(ratio, dtype=torch.float32)).item())
     thr = torch.sort(flat, descending=True).values[k] if k < flat.numel() else torch.tensor(0.0)
     return (s > thr).to(torch.float32), thr.to(torch.float32).reshape(())
+
+
+def min_max_rows(s):
+    """SURGE's row min-max ``(S - min) / (max - min)``; a constant row (the official 0/0) is 0."""
+    s = f64(s)
+    lo = s.min(dim=1, keepdim=True).values
+    span = s.max(dim=1, keepdim=True).values - lo
+    return torch.where(span > 0, (s - lo) / torch.where(span > 0, span, torch.ones_like(span)), torch.zeros_like(s))
+
+
+def normalized_adjacency(a, eps):
+    """SURGE's interest-fusion adjacency: A_bool = 1[a > 0] with the diagonal set to 1,
+    D = sqrt(rowsum) + eps, (A_bool / D_j) / D_i."""
+    n = a.shape[0]
+    eye = torch.eye(n, dtype=torch.float64)
+    ab = (f64(a) > 0).to(torch.float64) * (1 - eye) + eye
+    d = torch.sqrt(ab.sum(-1)) + eps
+    return ab / d[None, :] / d[:, None]
 
 
 def first_argmin(dist, scale):
@@ -173,6 +195,27 @@ def main():
         save_case("graph", case, "relative_rank_adjacency", {"s": s}, {"adjacency": adjacency, "threshold": thr},
                   source="SURGE surge.py: ceil(count_nonzero * ratio), sort desc, gather, strict greater",
                   ratio=repr(ratio))
+
+    # ---------------------------------------------------------------- SURGE min-max rows, normalised adjacency
+    g = generator(34)
+    raw = cosine_similarity(uniform(g, 37, 40), uniform(g, 40)).to(torch.float32)
+    for case, s in {
+        "min_max_rows_surge": raw,
+        "min_max_rows_constant": torch.tensor([[0.3, 0.3, 0.3], [1.0, -2.0, 0.5], [5.0, 5.0, 5.0]]),
+        "min_max_rows_single": torch.tensor([[0.9]]),
+        "min_max_rows_awkward": uniform(g, 5, 67),
+    }.items():
+        save_case("graph", case, "min_max_rows", {"s": s}, {"out": min_max_rows(s)},
+                  source="SURGE surge.py: (S - reduce_min(S, -1)) / (reduce_max - reduce_min); constant row -> 0")
+    for case, a in {
+        "normalized_adjacency_surge": relative_rank(surge_graph(g, 37, 40, 37), 0.5)[0],
+        "normalized_adjacency_empty_graph": torch.zeros(4, 4),
+        "normalized_adjacency_hand": torch.tensor([[0.0, 1.0, 0.0], [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]),
+        "normalized_adjacency_awkward": (uniform(g, 19, 19) > 0.3).to(torch.float32),
+    }.items():
+        save_case("graph", case, "normalized_adjacency", {"a": a}, {"out": normalized_adjacency(a, 1e-7)},
+                  source="SURGE surge.py _interest_fusion_extraction: A_bool (diag 1), D = sqrt(sum) + K.epsilon(), "
+                         "(A_bool / D) / D^T", eps="1e-07")
 
     # ---------------------------------------------------------------- k-means
     # (seeds and init noise picked so that Lloyd runs 1-2 updates, empties clusters, and passes the margin check)

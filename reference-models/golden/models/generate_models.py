@@ -568,6 +568,7 @@ def main():
     export_onnx.export_all()
     import esu
     esu.main()
+    __import__("generate_nextitem_b").main()  # Caser, NextItNet, SURGE (issue 11)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ import io.github.seqrec.kernels.internal.KernelProvider;
 
 /**
  * Item-graph construction for graph-based sequential recommenders (SURGE, Chang et al. SIGIR 2021):
- * the cosine-similarity graph of a history and its two rank sparsifications.
+ * the cosine-similarity graph of a history, its row min-max normalisation, its two rank
+ * sparsifications and the self-looped symmetric normalisation of the result.
  *
  * <p>Matrices are row-major {@code float[]} with explicit offsets and dimensions. Outputs go into
  * caller-provided arrays; scratch space is a caller-provided {@code float[]} (and, for the top-r,
@@ -128,6 +129,60 @@ public final class Graph {
     disjoint("scratch", scratch, scratchOff, size, "s", s, sOff, size);
     disjoint("scratch", scratch, scratchOff, size, "adjacency", adjacency, adjacencyOff, size);
     return KERNELS.relativeRankAdjacency(s, sOff, rows, cols, ratio, adjacency, adjacencyOff, scratch, scratchOff);
+  }
+
+  /**
+   * SURGE's row-wise min-max normalisation of the similarity graph (§3.2.1; official {@code surge.py}
+   * {@code (S - S_min) / (S_max - S_min)} with min and max over each row): s is
+   * {@code rows x cols} at sOff, out gets the same shape,
+   * <pre>  out_ij = (s_ij - min_j s_i.) / (max_j s_i. - min_j s_i.)</pre>
+   * A row whose entries are all equal (a one-node graph, or every node the same item) is 0/0 in the
+   * official code, NaN; here it is written as 0, so such a row has no edges. out may be exactly s
+   * (in place) or a disjoint region. Entries must not be NaN (then out is unspecified). Exact: the
+   * vector backend gives the scalar backend's bits.
+   */
+  public static void minMaxRows(float[] s, int sOff, int rows, int cols, float[] out, int outOff) {
+    Checks.nonNegative("rows", rows);
+    Checks.nonNegative("cols", cols);
+    long length = (long) rows * cols;
+    Checks.region("s", s, sOff, length);
+    Checks.region("out", out, outOff, length);
+    sameOrDisjoint("out", out, outOff, "s", s, sOff, length);
+    KERNELS.minMaxRows(s, sOff, rows, cols, out, outOff);
+  }
+
+  /** Scratch floats {@link #normalizedAdjacency} needs: n. */
+  public static int normalizedAdjacencyScratchSize(int n) {
+    Checks.nonNegative("n", n);
+    return n;
+  }
+
+  /**
+   * SURGE's symmetric normalisation of the sparsified graph with self-loops (interest fusion,
+   * official {@code _interest_fusion_extraction}): a is {@code n x n} at aOff (an adjacency, 1 for
+   * an edge; any entry {@code > 0} counts as one), out gets {@code n x n}:
+   * <pre>  Ab_ij = 1[a_ij > 0] for i != j,  Ab_ii = 1
+   *  D_i   = sqrt(sum_j Ab_ij) + eps          (official: K.epsilon() = 1e-7)
+   *  out_ij = Ab_ij / D_j / D_i               ((A_bool / D) / D^T, in this order)</pre>
+   * so {@code out_ij > 0} exactly where {@code Ab_ij = 1} (the edge mask of the graph attention).
+   * out may be exactly a (in place) or a disjoint region. {@code eps >= 0} and finite. Entries must
+   * not be NaN. Exact: the vector backend gives the scalar backend's bits. Scratch:
+   * {@link #normalizedAdjacencyScratchSize} floats, any content.
+   */
+  public static void normalizedAdjacency(float[] a, int aOff, int n, float eps, float[] out, int outOff,
+                                         float[] scratch, int scratchOff) {
+    int size = normalizedAdjacencyScratchSize(n);
+    if (!(eps >= 0f) || Float.isInfinite(eps)) {
+      throw new IllegalArgumentException("eps must be finite and >= 0, got " + eps);
+    }
+    long length = (long) n * n;
+    Checks.region("a", a, aOff, length);
+    Checks.region("out", out, outOff, length);
+    Checks.region("scratch", scratch, scratchOff, size);
+    sameOrDisjoint("out", out, outOff, "a", a, aOff, length);
+    disjoint("scratch", scratch, scratchOff, size, "a", a, aOff, length);
+    disjoint("scratch", scratch, scratchOff, size, "out", out, outOff, length);
+    KERNELS.normalizedAdjacency(a, aOff, n, eps, out, outOff, scratch, scratchOff);
   }
 
   // ---------------------------------------------------------------- helpers (also used by Clustering)

@@ -173,6 +173,101 @@ class GraphTest {
     assertThat(Graph.relativeRankAdjacency(new float[0], 0, 0, 0, 0.5f, new float[0], 0, new float[0], 0)).isEqualTo(0f);
   }
 
+  // ------------------------------------------------------------------ min-max rows, normalised adjacency
+
+  @Test
+  void minMaxRowsNormalisesEachRowAndZeroesConstantRows() {
+    float[] s = {1, 0.5f, -1, 0.25f, 0.25f, 0.25f, 2, 4, 3};
+    float[] out = new float[9];
+    Graph.minMaxRows(s, 0, 3, 3, out, 0);
+    assertThat(out).containsExactly(1f, 0.75f, 0f, 0f, 0f, 0f, 0f, 1f, 0.5f);
+    Graph.minMaxRows(s, 0, 3, 3, s, 0); // in place
+    assertThat(s).containsExactly(out);
+    float[] one = {0.7f};
+    Graph.minMaxRows(one, 0, 1, 1, one, 0);
+    assertThat(one).containsExactly(0f);
+    Graph.minMaxRows(new float[0], 0, 0, 5, new float[0], 0);
+    assertThatThrownBy(() -> Graph.minMaxRows(new float[9], 0, 3, 3, new float[8], 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("out");
+    float[] shared = new float[12];
+    assertThatThrownBy(() -> Graph.minMaxRows(shared, 0, 3, 3, shared, 2))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("in place");
+  }
+
+  @Test
+  void minMaxRowsVectorMatchesScalarExactly() {
+    GraphKernels scalar = BackendPair.SCALAR.graph();
+    GraphKernels vector = BackendPair.vector().graph();
+    SplittableRandom random = new SplittableRandom(17);
+    for (int rows : new int[] {0, 1, 3, 17, 50}) {
+      for (int cols : new int[] {1, 2, 7, 16, 17, 33, 50, 65}) {
+        float[] s = random.nextBoolean() ? quantized(random, 1 + rows * cols, 3) : uniform(random, 1 + rows * cols);
+        float[] expected = new float[rows * cols];
+        float[] actual = new float[rows * cols + 2];
+        scalar.minMaxRows(s, 1, rows, cols, expected, 0);
+        vector.minMaxRows(s, 1, rows, cols, actual, 2);
+        assertThat(Arrays.copyOfRange(actual, 2, actual.length)).as("rows=" + rows + " cols=" + cols)
+            .containsExactly(expected);
+        for (int r = 0; r < rows; r++) {
+          double lo = Double.POSITIVE_INFINITY;
+          double hi = Double.NEGATIVE_INFINITY;
+          for (int j = 0; j < cols; j++) {
+            lo = Math.min(lo, s[1 + r * cols + j]);
+            hi = Math.max(hi, s[1 + r * cols + j]);
+          }
+          for (int j = 0; j < cols; j++) {
+            double e = hi > lo ? (s[1 + r * cols + j] - lo) / (hi - lo) : 0;
+            assertThat((double) expected[r * cols + j]).isCloseTo(e, org.assertj.core.data.Offset.offset(1e-6));
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void normalizedAdjacencyAddsSelfLoopsAndScalesBySquareRootDegrees() {
+    // a 3-node graph: 0 -> 1 only; the diagonal of a is ignored (forced to 1)
+    float[] a = {0, 1, 0, 0, 0, 0, 0, 0, 1};
+    float[] out = new float[9];
+    float eps = 1e-7f;
+    Graph.normalizedAdjacency(a, 0, 3, eps, out, 0, new float[3], 0);
+    float d0 = (float) Math.sqrt(2) + eps;
+    float d1 = 1f + eps;
+    float d2 = 1f + eps;
+    assertThat(out).containsExactly((1f / d0) / d0, (1f / d1) / d0, 0f, 0f, (1f / d1) / d1, 0f, 0f, 0f,
+        (1f / d2) / d2);
+    Graph.normalizedAdjacency(a, 0, 3, eps, a, 0, new float[3], 0); // in place
+    assertThat(a).containsExactly(out);
+    Graph.normalizedAdjacency(new float[0], 0, 0, eps, new float[0], 0, new float[0], 0);
+    assertThatThrownBy(() -> Graph.normalizedAdjacency(new float[4], 0, 2, -1f, new float[4], 0, new float[2], 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("eps");
+    assertThatThrownBy(() -> Graph.normalizedAdjacency(new float[4], 0, 2, eps, new float[4], 0, new float[1], 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("scratch");
+  }
+
+  @Test
+  void normalizedAdjacencyVectorMatchesScalarExactly() {
+    GraphKernels scalar = BackendPair.SCALAR.graph();
+    GraphKernels vector = BackendPair.vector().graph();
+    SplittableRandom random = new SplittableRandom(19);
+    for (int n : new int[] {0, 1, 2, 7, 16, 17, 31, 50, 65}) {
+      float[] a = new float[n * n + 1];
+      for (int i = 1; i < a.length; i++) {
+        a[i] = random.nextInt(3) == 0 ? 1f : 0f;
+      }
+      float[] expected = new float[n * n];
+      float[] actual = new float[n * n];
+      scalar.normalizedAdjacency(a, 1, n, 1e-7f, expected, 0, uniform(random, n), 0);
+      vector.normalizedAdjacency(a, 1, n, 1e-7f, actual, 0, uniform(random, n + 1), 1);
+      assertThat(actual).as("n=" + n).containsExactly(expected);
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+          assertThat(expected[i * n + j] > 0f).isEqualTo(i == j || a[1 + i * n + j] > 0f);
+        }
+      }
+    }
+  }
+
   @Test
   void relativeRankMatchesASortAndVectorMatchesScalarExactly() {
     GraphKernels scalar = BackendPair.SCALAR.graph();

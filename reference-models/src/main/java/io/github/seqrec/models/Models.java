@@ -2,11 +2,14 @@ package io.github.seqrec.models;
 
 import io.github.seqrec.models.ctr.Dien;
 import io.github.seqrec.models.ctr.Din;
+import io.github.seqrec.models.ctr.Surge;
 import io.github.seqrec.models.ctr.Tim;
 import io.github.seqrec.models.lifelong.Eta;
 import io.github.seqrec.models.lifelong.Sim;
 import io.github.seqrec.models.lifelong.Twin;
 import io.github.seqrec.models.lifelong.TwinV2;
+import io.github.seqrec.models.nextitem.Caser;
+import io.github.seqrec.models.nextitem.NextItNet;
 import io.github.seqrec.models.safetensors.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -26,6 +29,10 @@ public final class Models {
   private static final List<ModelSpec> SPECS = List.of(
       // ctr: target attention over the recent history
       Din.SPEC, Dien.SPEC, Tim.SPEC,
+      Surge.SPEC,
+      // nextitem: order-aware next-item models (user embedding, catalogue top-k)
+      Caser.SPEC,
+      NextItNet.SPEC,
       // lifelong: two-stage search over long histories
       Sim.SPEC, Eta.SPEC, Twin.SPEC, TwinV2.SPEC);
 

@@ -42,6 +42,21 @@ public interface GraphKernels {
                               float[] scratch, int scratchOff);
 
   /**
+   * SURGE's row min-max normalisation: per row of s ({@code rows x cols}),
+   * {@code out = (s - min) / (max - min)}, a row whose entries are all equal written as 0 (the
+   * official 0/0). out is the same region as s or a disjoint one. Entries are not NaN.
+   */
+  void minMaxRows(float[] s, int sOff, int rows, int cols, float[] out, int outOff);
+
+  /**
+   * SURGE's normalised adjacency with self-loops: {@code Ab = 1[a > 0]} with the diagonal set to 1,
+   * {@code D_i = sqrt(rowsum_i Ab) + eps} (float32), {@code out_ij = Ab_ij / D_j / D_i} in that order
+   * ({@code (A_bool / D) / D^T}). a is {@code n x n}; out is a's region or a disjoint one. Scratch: n floats.
+   */
+  void normalizedAdjacency(float[] a, int aOff, int n, float eps, float[] out, int outOff, float[] scratch,
+                           int scratchOff);
+
+  /**
    * Lloyd's k-means from the given centroids (updated in place), at most {@code maxIterations}
    * updates, stopping once an assignment repeats; returns the number of updates done. Scratch
    * layout from scratchOff: centroids transposed {@code d x k}, {@code -||c||^2 / 2} (k), scores

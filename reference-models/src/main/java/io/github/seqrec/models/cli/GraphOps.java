@@ -15,7 +15,8 @@ final class GraphOps {
   private GraphOps() {}
 
   static List<KernelOp> ops() {
-    return List.of(new CosineSimilarity(), new TopPerRow(), new RelativeRank(), new KMeans(), new NearestMembers());
+    return List.of(new CosineSimilarity(), new MinMaxRows(), new TopPerRow(), new RelativeRank(),
+        new NormalizedAdjacency(), new KMeans(), new NearestMembers());
   }
 
   /** SURGE's weighted cosine-similarity graph. */
@@ -127,6 +128,77 @@ final class GraphOps {
       return Map.of(
           "adjacency", new Tensor.F32(ss.clone(), adjacency),
           "threshold", new Tensor.F32(new int[0], new float[] {thr}));
+    }
+  }
+
+  /** SURGE's row min-max normalisation of the similarity graph. */
+  static final class MinMaxRows implements KernelOp {
+    @Override public String name() { return "min_max_rows"; }
+
+    @Override
+    public String summary() {
+      return "SURGE: per row (S - min) / (max - min); a row of equal entries (official 0/0) becomes 0";
+    }
+
+    @Override
+    public List<TensorSpec> inputs() {
+      return List.of(required("s", "F32", "[R, C]", "similarity graph"));
+    }
+
+    @Override
+    public List<TensorSpec> outputs() {
+      return List.of(required("out", "F32", "[R, C]", "row-normalised graph"));
+    }
+
+    @Override
+    public List<ParamSpec> params() {
+      return List.of();
+    }
+
+    @Override
+    public Map<String, Tensor> run(OpInputs in) {
+      int[] ss = in.shape("s", 2);
+      float[] out = new float[ss[0] * ss[1]];
+      Graph.minMaxRows(in.f32("s").data(), 0, ss[0], ss[1], out, 0);
+      return Map.of("out", new Tensor.F32(ss.clone(), out));
+    }
+  }
+
+  /** SURGE's self-looped symmetric normalisation of the sparsified graph. */
+  static final class NormalizedAdjacency implements KernelOp {
+    @Override public String name() { return "normalized_adjacency"; }
+
+    @Override
+    public String summary() {
+      return "SURGE: A_bool = 1[a > 0] with diagonal 1, D = sqrt(rowsum) + eps, out = (A_bool / D_j) / D_i";
+    }
+
+    @Override
+    public List<TensorSpec> inputs() {
+      return List.of(required("a", "F32", "[N, N]", "adjacency (entries > 0 are edges)"));
+    }
+
+    @Override
+    public List<TensorSpec> outputs() {
+      return List.of(required("out", "F32", "[N, N]", "normalised adjacency, > 0 exactly on A_bool"));
+    }
+
+    @Override
+    public List<ParamSpec> params() {
+      return List.of(new ParamSpec("eps", "float", "1e-07", "added to sqrt(degree) (SURGE: K.epsilon())"));
+    }
+
+    @Override
+    public Map<String, Tensor> run(OpInputs in) {
+      int[] sa = in.shape("a", 2);
+      if (sa[0] != sa[1]) {
+        throw new BadInputException("input 'a' must be square [N, N], got " + Arrays.toString(sa));
+      }
+      int n = sa[0];
+      float[] out = new float[n * n];
+      Graph.normalizedAdjacency(in.f32("a").data(), 0, n, in.floatParam("eps", 1e-7f), out, 0,
+          new float[Graph.normalizedAdjacencyScratchSize(n)], 0);
+      return Map.of("out", new Tensor.F32(sa.clone(), out));
     }
   }
 

@@ -160,6 +160,45 @@ public final class ScalarGraph implements GraphKernels {
   }
 
   @Override
+  public void minMaxRows(float[] s, int sOff, int rows, int cols, float[] out, int outOff) {
+    for (int r = 0; r < rows; r++) {
+      int in = sOff + r * cols;
+      int o = outOff + r * cols;
+      float lo = Float.POSITIVE_INFINITY;
+      float hi = Float.NEGATIVE_INFINITY;
+      for (int j = 0; j < cols; j++) {
+        lo = Math.min(lo, s[in + j]);
+        hi = Math.max(hi, s[in + j]);
+      }
+      float span = hi - lo;
+      for (int j = 0; j < cols; j++) {
+        out[o + j] = span > 0f ? (s[in + j] - lo) / span : 0f;
+      }
+    }
+  }
+
+  @Override
+  public void normalizedAdjacency(float[] a, int aOff, int n, float eps, float[] out, int outOff, float[] scratch,
+                                  int scratchOff) {
+    for (int i = 0; i < n; i++) {
+      int edges = 0;
+      for (int j = 0; j < n; j++) {
+        if (j == i || a[aOff + i * n + j] > 0f) {
+          edges++;
+        }
+      }
+      scratch[scratchOff + i] = (float) Math.sqrt(edges) + eps;
+    }
+    for (int i = 0; i < n; i++) {
+      float di = scratch[scratchOff + i];
+      for (int j = 0; j < n; j++) {
+        boolean edge = j == i || a[aOff + i * n + j] > 0f;
+        out[outOff + i * n + j] = edge ? (1f / scratch[scratchOff + j]) / di : 0f;
+      }
+    }
+  }
+
+  @Override
   public int kMeans(float[] x, int xOff, int n, int d, float[] centroids, int cOff, int k, int maxIterations,
                     int[] assignment, int aOff, float[] scratch, int scratchOff) {
     if (n == 0) {

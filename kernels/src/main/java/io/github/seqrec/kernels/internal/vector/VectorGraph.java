@@ -47,6 +47,62 @@ public final class VectorGraph implements GraphKernels {
     dense.gemm(scratch, xn, width, rows, width, scratch, xt, rows, rows, null, 0, s, sOff, rows, false);
   }
 
+  @Override
+  public void minMaxRows(float[] s, int sOff, int rows, int cols, float[] out, int outOff) {
+    for (int r = 0; r < rows; r++) {
+      int in = sOff + r * cols;
+      int o = outOff + r * cols;
+      FloatVector lo = FloatVector.broadcast(FLOAT, Float.POSITIVE_INFINITY);
+      FloatVector hi = FloatVector.broadcast(FLOAT, Float.NEGATIVE_INFINITY);
+      for (int j = 0; j < cols; j += FLOAT_LANES) {
+        VectorMask<Float> m = FLOAT.indexInRange(j, cols);
+        FloatVector v = FloatVector.fromArray(FLOAT, s, in + j, m);
+        lo = lo.blend(lo.min(v), m);
+        hi = hi.blend(hi.max(v), m);
+      }
+      float min = lo.reduceLanes(VectorOperators.MIN);
+      float span = hi.reduceLanes(VectorOperators.MAX) - min;
+      if (!(span > 0f)) {
+        Arrays.fill(out, o, o + cols, 0f);
+        continue;
+      }
+      FloatVector minV = FloatVector.broadcast(FLOAT, min);
+      FloatVector spanV = FloatVector.broadcast(FLOAT, span);
+      for (int j = 0; j < cols; j += FLOAT_LANES) {
+        VectorMask<Float> m = FLOAT.indexInRange(j, cols);
+        FloatVector.fromArray(FLOAT, s, in + j, m).sub(minV).div(spanV).intoArray(out, o + j, m);
+      }
+    }
+  }
+
+  @Override
+  public void normalizedAdjacency(float[] a, int aOff, int n, float eps, float[] out, int outOff, float[] scratch,
+                                  int scratchOff) {
+    FloatVector zero = FloatVector.zero(FLOAT);
+    for (int i = 0; i < n; i++) {
+      int row = aOff + i * n;
+      int edges = a[row + i] > 0f ? 0 : 1; // the self-loop, counted below when a_ii > 0 already
+      for (int j = 0; j < n; j += FLOAT_LANES) {
+        VectorMask<Float> m = FLOAT.indexInRange(j, n);
+        edges += FloatVector.fromArray(FLOAT, a, row + j, m).compare(VectorOperators.GT, zero, m).trueCount();
+      }
+      scratch[scratchOff + i] = (float) Math.sqrt(edges) + eps;
+    }
+    FloatVector one = FloatVector.broadcast(FLOAT, 1f);
+    for (int i = 0; i < n; i++) {
+      int row = aOff + i * n;
+      int o = outOff + i * n;
+      FloatVector di = FloatVector.broadcast(FLOAT, scratch[scratchOff + i]);
+      for (int j = 0; j < n; j += FLOAT_LANES) {
+        VectorMask<Float> m = FLOAT.indexInRange(j, n);
+        VectorMask<Float> edge = FloatVector.fromArray(FLOAT, a, row + j, m).compare(VectorOperators.GT, zero, m);
+        FloatVector value = one.div(FloatVector.fromArray(FLOAT, scratch, scratchOff + j, m)).div(di);
+        zero.blend(value, edge).intoArray(out, o + j, m);
+      }
+      out[o + i] = (1f / scratch[scratchOff + i]) / scratch[scratchOff + i]; // the forced self-loop
+    }
+  }
+
   private static void multiply(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
     for (int i = 0; i < n; i += FLOAT_LANES) {
       VectorMask<Float> m = FLOAT.indexInRange(i, n);
