@@ -568,6 +568,7 @@ def main():
     export_onnx.export_all()
     import esu
     esu.main()
+    __import__("generate_nextitem_a").main()  # GRU4Rec, FPMC, Markov chain, RRN (issue 11)
 
 
 if __name__ == "__main__":
