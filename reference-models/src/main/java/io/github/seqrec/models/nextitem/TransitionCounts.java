@@ -464,7 +464,29 @@ public final class TransitionCounts {
     return popularity[rank];
   }
 
-  /** The CSR arrays as {@code long} copies, in the order of {@link #fromCsr}. */
+  // ------------------------------------------------------------------------------------------
+  // Smoothed probabilities
+
+  /**
+   * Whether {@code previous} has its own row of probabilities: false for 0 (no history) and for an
+   * item never followed by another ({@code R[i] = 0}), which fall back to next-item popularity.
+   */
+  public boolean hasRow(int previous) {
+    return previous > 0 && rowTotals[previous] > 0;
+  }
+
+  /**
+   * {@code P(next | previous)} with additive smoothing {@code lambda} over the N items:
+   * {@code (C[i][j] + lambda) / (R[i] + lambda N)}, or the fallback
+   * {@code (T[j] + lambda) / (T + lambda N)} when {@code previous} has no row (see {@link #hasRow}).
+   */
+  public double probability(int previous, int next, double lambda) {
+    if (hasRow(previous)) {
+      return (count(previous, next) + lambda) / (rowTotals[previous] + lambda * nItems);
+    }
+    return (incoming[next] + lambda) / (total + lambda * nItems);
+  }
+
   public long[][] toCsr() {
     long[][] out = {new long[rowOffsets.length], new long[nextItems.length], new long[counts.length]};
     for (int i = 0; i < rowOffsets.length; i++) {
