@@ -40,7 +40,8 @@ flags=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX
     --select-package io.github.seqrec.cuda)
   tests=$?
   echo "== JUnit exit code: $tests"
-  cp="$lib/seqrec-cuda.jar:$lib/seqrec-kernels.jar:$lib/jcuda-12.0.0.jar:$lib/jcuda-natives-driver-12.0.0-linux-x86_64.jar"
+  # DeviceCheck lives in the test jar: it compares with the scalar definition, which seqrec-kernels keeps internal.
+  cp="$lib/seqrec-cuda-tests.jar:$lib/seqrec-cuda.jar:$lib/seqrec-kernels.jar:$lib/jcuda-12.0.0.jar:$lib/jcuda-natives-driver-12.0.0-linux-x86_64.jar"
   echo "== 2/3 the portable PTX (compute_75) on this GPU: DeviceCheck --tiny"
   timeout 60 "$java" "${flags[@]}" -Dseqrec.cuda.ptx=compute_75 -cp "$cp" io.github.seqrec.cuda.DeviceCheck --tiny
   portable=$?

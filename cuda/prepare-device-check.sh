@@ -19,14 +19,17 @@ junit_console_version=1.14.1
 assertj_version=3.27.7
 
 echo "== building seqrec-kernels and seqrec-cuda (tests compiled, not run)"
-mvn -q -B -pl cuda -am package -DskipTests
-mvn -q -B dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:$junit_console_version \
+# Maven itself runs on the JDK 25 (the build's enforcer rule).
+export JAVA_HOME="$jdk"
+./mvnw -q -B -pl cuda -am package -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip
+./mvnw -q -B dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:$junit_console_version \
   -DoutputDirectory="$root/target/device-deps" >/dev/null
 
 rm -rf "$out"
 mkdir -p "$out/lib"
-cp kernels/target/seqrec-kernels-*.jar "$out/lib/seqrec-kernels.jar"
-cp cuda/target/seqrec-cuda-*.jar "$out/lib/seqrec-cuda.jar"
+version="$(sed -n 's|^  <version>\(.*\)</version>$|\1|p' pom.xml | head -1)"
+cp "kernels/target/seqrec-kernels-$version.jar" "$out/lib/seqrec-kernels.jar"
+cp "cuda/target/seqrec-cuda-$version.jar" "$out/lib/seqrec-cuda.jar"
 "$jdk/bin/jar" --create --file "$out/lib/seqrec-cuda-tests.jar" -C cuda/target/test-classes .
 cp "$m2/org/jcuda/jcuda/$jcuda_version/jcuda-$jcuda_version.jar" "$out/lib/"
 cp "$m2/org/assertj/assertj-core/$assertj_version/assertj-core-$assertj_version.jar" "$out/lib/"
