@@ -174,6 +174,7 @@ def gen_fpmc():
             if basket == "last_timestamp":
                 # one basket per day: the trailing actions of the last day form the previous basket
                 d["hist_times"] = (h["hist_times"] // 86400) * 86400
+                d["request_time"] = h["request_time"]
             d["cand_items"] = cands(g, len(lengths), C, hp["n_items"])
             return d
 
@@ -320,7 +321,7 @@ def rrn_inputs(g, lengths, L, C, hp):
     d = dict(user_id=torch.randint(1, hp["n_users"] + 1, (len(lengths),), generator=g),
              hist_items=h["hist_items"],
              hist_actions=torch.randint(1, 6, (len(lengths), L), generator=g) * valid,
-             hist_times=h["hist_times"], hist_len=h["hist_len"])
+             hist_times=h["hist_times"], hist_len=h["hist_len"], request_time=h["request_time"])
     d["user_id"][-1] = 0
     d["cand_items"] = cands(g, len(lengths), C, hp["n_items"])
     return d

@@ -7,6 +7,10 @@ import io.github.seqrec.models.lifelong.Eta;
 import io.github.seqrec.models.lifelong.Sim;
 import io.github.seqrec.models.lifelong.Twin;
 import io.github.seqrec.models.lifelong.TwinV2;
+import io.github.seqrec.models.nextitem.Fpmc;
+import io.github.seqrec.models.nextitem.Gru4Rec;
+import io.github.seqrec.models.nextitem.MarkovChain;
+import io.github.seqrec.models.nextitem.Rrn;
 import io.github.seqrec.models.safetensors.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -27,7 +31,9 @@ public final class Models {
       // ctr: target attention over the recent history
       Din.SPEC, Dien.SPEC, Tim.SPEC,
       // lifelong: two-stage search over long histories
-      Sim.SPEC, Eta.SPEC, Twin.SPEC, TwinV2.SPEC);
+      Sim.SPEC, Eta.SPEC, Twin.SPEC, TwinV2.SPEC,
+      // nextitem: order-aware next-item models
+      MarkovChain.SPEC, Fpmc.SPEC, Rrn.SPEC, Gru4Rec.SPEC);
 
   private static final Map<String, ModelSpec> BY_NAME = index();
 
