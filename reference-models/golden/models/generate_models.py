@@ -569,6 +569,7 @@ def main():
     import esu
     esu.main()
     __import__("generate_nextitem_b").main()  # Caser, NextItNet, SURGE (issue 11)
+    __import__("generate_nextitem_a").main()  # GRU4Rec, FPMC, Markov chain, RRN (issue 11)
 
 
 if __name__ == "__main__":

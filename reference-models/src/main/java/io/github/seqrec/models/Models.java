@@ -9,7 +9,11 @@ import io.github.seqrec.models.lifelong.Sim;
 import io.github.seqrec.models.lifelong.Twin;
 import io.github.seqrec.models.lifelong.TwinV2;
 import io.github.seqrec.models.nextitem.Caser;
+import io.github.seqrec.models.nextitem.Fpmc;
+import io.github.seqrec.models.nextitem.Gru4Rec;
+import io.github.seqrec.models.nextitem.MarkovChain;
 import io.github.seqrec.models.nextitem.NextItNet;
+import io.github.seqrec.models.nextitem.Rrn;
 import io.github.seqrec.models.safetensors.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -27,12 +31,10 @@ public final class Models {
 
   /** The registry: one line per architecture, in the survey's order. */
   private static final List<ModelSpec> SPECS = List.of(
-      // ctr: target attention over the recent history
-      Din.SPEC, Dien.SPEC, Tim.SPEC,
-      Surge.SPEC,
       // nextitem: order-aware next-item models (user embedding, catalogue top-k)
-      Caser.SPEC,
-      NextItNet.SPEC,
+      MarkovChain.SPEC, Fpmc.SPEC, Rrn.SPEC, Gru4Rec.SPEC, Caser.SPEC, NextItNet.SPEC,
+      // ctr: a candidate scored against the recent history
+      Surge.SPEC, Din.SPEC, Dien.SPEC, Tim.SPEC,
       // lifelong: two-stage search over long histories
       Sim.SPEC, Eta.SPEC, Twin.SPEC, TwinV2.SPEC);
 
