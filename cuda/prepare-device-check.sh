@@ -21,14 +21,17 @@ jdk="${SEQREC_JDK:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 limit_mib=60
 
 echo "== building seqrec-kernels and seqrec-cuda (tests compiled, not run)"
-mvn -q -B -o -pl cuda -am package -DskipTests
-mvn -q -B -o -pl cuda org.apache.maven.plugins:maven-dependency-plugin:3.9.0:build-classpath -DincludeScope=test \
+# Maven itself runs on the JDK 25 (the build's enforcer rule), through the wrapper.
+export JAVA_HOME="$jdk"
+./mvnw -q -B -o -pl cuda -am package -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip
+./mvnw -q -B -o -pl cuda org.apache.maven.plugins:maven-dependency-plugin:3.9.0:build-classpath -DincludeScope=test \
   -Dmdep.outputFile="$root/target/device-classpath.txt" >/dev/null
 
 rm -rf "$out"
 mkdir -p "$out/lib" "$out/native/fallback"
-cp kernels/target/seqrec-kernels-*[0-9T].jar "$out/lib/seqrec-kernels.jar"
-cp cuda/target/seqrec-cuda-*[0-9T].jar "$out/lib/seqrec-cuda.jar"
+version="$(sed -n 's|^  <version>\(.*\)</version>$|\1|p' pom.xml | head -1)"
+cp "kernels/target/seqrec-kernels-$version.jar" "$out/lib/seqrec-kernels.jar"
+cp "cuda/target/seqrec-cuda-$version.jar" "$out/lib/seqrec-cuda.jar"
 "$jdk/bin/jar" --create --file "$out/lib/seqrec-cuda-tests.jar" -C cuda/target/test-classes .
 natives=""
 for jar in $(tr ':' ' ' < "$root/target/device-classpath.txt"); do
