@@ -2,17 +2,12 @@ package io.github.seqrec.cuda;
 
 import io.github.seqrec.cuda.internal.Driver.Arg;
 import io.github.seqrec.cuda.internal.Geometry;
+import io.github.seqrec.cuda.internal.Natives;
+import io.github.seqrec.cuda.internal.Ptx;
 import io.github.seqrec.kernels.Attention;
-import io.github.seqrec.kernels.Backends;
-import io.github.seqrec.kernels.Convolution;
-import io.github.seqrec.kernels.Dense;
-import io.github.seqrec.kernels.GruWeights;
 import io.github.seqrec.kernels.Hamming;
-import io.github.seqrec.kernels.LstmWeights;
-import io.github.seqrec.kernels.PackedCausalConv;
-import io.github.seqrec.kernels.Recurrent;
 import io.github.seqrec.kernels.SimHash;
-import io.github.seqrec.kernels.TopK;
+import io.github.seqrec.kernels.internal.AttentionKernels;
 import io.github.seqrec.kernels.internal.KernelProvider;
 import io.github.seqrec.kernels.internal.RecurrentKernels;
 import java.io.PrintStream;
@@ -20,56 +15,408 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.DoubleSupplier;
 
 /**
- * The one-command GPU check (a tool of the test source set: it compares with the CPU scalar
- * definition, which {@code seqrec-kernels} does not export; {@code cuda/device-check.sh} runs it
- * from the test jar): opens the GPU, runs every seqrec CUDA kernel once on paper-sized
- * shapes, compares a slice of each output with the CPU scalar definition
- * ({@code KernelProvider.scalar()}), times each kernel with CUDA events (median of many launches)
- * and the same shape on seqrec's CPU backend ({@code Backends.describe()}: the vector backend
- * when the JVM runs with {@code --add-modules jdk.incubator.vector}; one thread, measured on a
- * slice of the rows and scaled to the full shape), and prints a table last: max relative error,
- * GPU time, achieved GB/s against the copy bandwidth measured in the same run, GFLOP/s against
- * the FP32 datasheet peak, and the speedup over the CPU.
+ * The one-command GPU check, in one JVM (a tool of the test source set: it compares with the CPU
+ * scalar definition, which {@code seqrec-kernels} does not export; {@code cuda/device-check.sh}
+ * runs it from the test jar): opens the GPU, prints one line naming the driver, the
+ * GPU, the PTX builds and ISA and the native libraries found, then runs every seqrec CUDA kernel
+ * in a {@code tiny} pass (small awkward shapes, one launch each, on the sm_90 and the portable
+ * compute_75 build: seconds) and then in the full pass on paper-sized shapes. Each kernel's
+ * output is NaN-poisoned before its checked launch; a slice is compared with the CPU scalar
+ * definition ({@code KernelProvider.scalar()}) and the whole output must have been written. Each
+ * kernel is timed with CUDA events (median of many launches) and the same shape on seqrec's
+ * vector CPU backend (one thread, on a slice of the rows, scaled to the full shape). Every row is
+ * printed the moment it is measured, so a run cut short keeps every finished line.
  *
- * <pre>java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp ... io.github.seqrec.cuda.DeviceCheck</pre>
+ * <p>Each kernel runs under its own timeout ({@code --timeout=SECONDS}, default
+ * {@value #DEFAULT_TIMEOUT_SECONDS} s in the full pass, {@value #TINY_TIMEOUT_SECONDS} s in the tiny
+ * one): a kernel that does not finish is reported and the check goes on with a fresh context (it
+ * stops after two). A sticky CUDA error (an illegal address, a failed launch) is reported once,
+ * on the kernel that caused it; the context is closed and the check goes on with a fresh one.
+ *
+ * <pre>java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp ... io.github.seqrec.cuda.DeviceCheck [--tiny] [--timeout=S]</pre>
  *
  * <p>Exit codes: {@value #OK} every check passed; {@value #FAILED} a check failed (its row says
- * which); {@value #NO_GPU} no usable GPU: one line {@code no GPU: REASON: detail} and nothing else.
+ * which); {@value #NO_GPU} no usable GPU (the first line, then {@code no GPU: REASON: detail});
+ * {@value #NO_GPU_REQUIRED} the same with {@code -Dseqrec.cuda.require=true}, where "no GPU" is a
+ * failure rather than a skip.
  */
 public final class DeviceCheck {
   public static final int OK = 0;
   public static final int FAILED = 1;
   public static final int NO_GPU = 3;
+  public static final int NO_GPU_REQUIRED = 4;
+
+  /** {@code -Dseqrec.cuda.require=true}: no GPU fails (the device check, and the GPU tests) instead of skipping. */
+  public static final String REQUIRE_PROPERTY = "seqrec.cuda.require";
+
+  static final int DEFAULT_TIMEOUT_SECONDS = 90;
+  static final int TINY_TIMEOUT_SECONDS = 30;
 
   /** FP32 peak of an H200 SXM by the datasheet (no tensor cores), GFLOP/s. */
   static final double FP32_PEAK_GFLOPS = 67_000;
 
-  /** The shapes and repetitions of one run: paper-sized on a GPU, tiny for the emulator test. */
-  record Plan(boolean small, int warmups, int reps) {
-    static final Plan FULL = new Plan(false, 3, 20);
-    static final Plan TINY = new Plan(true, 0, 1);
+  /** The shapes, repetitions and per-kernel timeout of one pass: paper-sized, or tiny. */
+  record Plan(boolean small, int warmups, int reps, int timeoutSeconds) {
+    static final Plan FULL = new Plan(false, 3, 20, DEFAULT_TIMEOUT_SECONDS);
+    static final Plan TINY = new Plan(true, 0, 1, TINY_TIMEOUT_SECONDS);
 
     int pick(int full, int tiny) {
       return small ? tiny : full;
     }
+
+    Plan withTimeout(int seconds) {
+      return new Plan(small, warmups, reps, seconds);
+    }
+  }
+
+  /** Opens a context with a given PTX build: the GPU, or the tests' emulator. */
+  @FunctionalInterface
+  interface Opener {
+    CudaContext open(String ptxTarget) throws CudaUnavailableException;
   }
 
   private DeviceCheck() {}
 
-  /** {@code --tiny}: the small shapes of the emulator test, one repetition (a quick smoke run). */
   public static void main(String[] args) {
-    boolean tiny = args.length > 0 && args[0].equals("--tiny");
-    System.exit(run(System.out, tiny ? Plan.TINY : Plan.FULL));
+    boolean tinyOnly = false;
+    int timeout = DEFAULT_TIMEOUT_SECONDS;
+    for (String a : args) {
+      if (a.equals("--tiny")) {
+        tinyOnly = true;
+      } else if (a.startsWith("--timeout=")) {
+        timeout = Integer.parseInt(a.substring("--timeout=".length()));
+      } else {
+        System.err.println("usage: DeviceCheck [--tiny] [--timeout=SECONDS]");
+        System.exit(2);
+      }
+    }
+    Outcome outcome = run(System.out, gpu(), tinyOnly, Plan.TINY, Plan.FULL.withTimeout(timeout), required());
+    exit(outcome);
   }
+
+  /** Whether {@value #REQUIRE_PROPERTY} is set. */
+  public static boolean required() {
+    return Boolean.getBoolean(REQUIRE_PROPERTY);
+  }
+
+  /** The GPU opener: device 0 through JCuda. */
+  static Opener gpu() {
+    return target -> CudaContext.open(0, target);
+  }
+
+  /** What a run ended with: its exit code, and whether a worker thread is still stuck in a kernel. */
+  record Outcome(int code, boolean hung) {}
+
+  /** Exits with the outcome's code; halts (no shutdown hooks) if a kernel never returned. */
+  static void exit(Outcome outcome) {
+    System.out.flush();
+    if (outcome.hung()) {
+      Runtime.getRuntime().halt(outcome.code());
+    }
+    System.exit(outcome.code());
+  }
+
+  /**
+   * The first line: the NVIDIA driver, the GPU (or "none"), the PTX builds with their ISA and the
+   * driver each needs, and the native libraries found.
+   */
+  static String firstLine(CudaContext ctx) {
+    String kernelDriver = Natives.kernelDriverVersion();
+    StringBuilder sb = new StringBuilder("seqrec-cuda device check | driver ");
+    sb.append(kernelDriver == null ? "(no /proc/driver/nvidia/version)" : kernelDriver);
+    if (ctx != null) {
+      sb.append(", CUDA ").append(ctx.device().driverVersionString());
+    }
+    sb.append(" | GPU ").append(ctx == null ? "none" : ctx.device().toString());
+    sb.append(" | PTX");
+    for (Ptx.Target t : Ptx.Target.values()) {
+      sb.append(' ').append(t.fileTag()).append(" ISA ").append(Ptx.isaString(CudaContext.isa(t)))
+          .append(" (needs CUDA >= ").append(Ptx.cudaVersionString(CudaContext.minimumDriver(t))).append(')');
+    }
+    if (ctx != null) {
+      sb.append(", loaded ").append(ctx.ptxTarget());
+    }
+    sb.append(" | JCuda ").append(Natives.jcudaVersion()).append(' ').append(Natives.prepare().describe());
+    return sb.toString();
+  }
+
+  /**
+   * The whole check: first line, tiny pass (both PTX builds where the device runs both), then
+   * unless {@code tinyOnly} the full pass. Rows are printed as they are measured.
+   */
+  static Outcome run(PrintStream out, Opener opener, boolean tinyOnly, Plan tiny, Plan full, boolean require) {
+    long t0 = System.nanoTime();
+    CudaContext ctx;
+    try {
+      ctx = opener.open("auto");
+    } catch (CudaUnavailableException e) {
+      out.println(firstLine(null));
+      out.println("no GPU: " + e.reason() + ": " + e.getMessage());
+      out.println(require ? "RESULT: FAILED: a GPU is required (-D" + REQUIRE_PROPERTY + "=true) and none is usable"
+          : "RESULT: no GPU (exit " + NO_GPU + ")");
+      return new Outcome(require ? NO_GPU_REQUIRED : NO_GPU, false);
+    }
+    out.println(firstLine(ctx));
+    out.printf(Locale.ROOT, "context + module load (driver JIT of the %s PTX): %.0f ms%n", ctx.ptxTarget(),
+        (System.nanoTime() - t0) / 1e6);
+    out.println("CPU reference: scalar definition; CPU timing: " + cpuProvider().describe() + ", "
+        + Runtime.getRuntime().availableProcessors() + " cores (1 used)");
+    boolean passed = true;
+    boolean hung = false;
+    String firstTarget = ctx.ptxTarget();
+    List<String> tinyTargets = new ArrayList<>(List.of(firstTarget));
+    if (!firstTarget.equals(Ptx.Target.COMPUTE_75.fileTag())
+        && ctx.device().computeCapability() >= Ptx.Target.COMPUTE_75.minCapability()
+        && ctx.device().driverVersion() >= CudaContext.minimumDriver(Ptx.Target.COMPUTE_75)) {
+      tinyTargets.add(Ptx.Target.COMPUTE_75.fileTag());
+    }
+    try (Pass pass = new Pass(out, opener, ctx, true)) {
+      for (String target : tinyTargets) {
+        PassResult r = pass.run("tiny", target, tiny);
+        passed &= r.passed();
+        if (r.stopped()) {
+          return new Outcome(FAILED, pass.hung);
+        }
+      }
+      if (!tinyOnly) {
+        PassResult r = pass.run("full", firstTarget, full);
+        passed &= r.passed();
+      }
+      hung = pass.hung;
+    }
+    out.println(passed ? "RESULT: all checks passed" : "RESULT: FAILED");
+    return new Outcome(passed ? OK : FAILED, hung);
+  }
+
+  /** Runs the emulator-test form: one tiny pass on an open context, no timeouts beyond the plan's. */
+  static boolean runChecks(CudaContext ctx, PrintStream out, Plan plan) {
+    try (Pass pass = new Pass(out, target -> {
+      throw new CudaUnavailableException(CudaUnavailableException.Reason.INIT_FAILED, "no second context here");
+    }, ctx, false)) {
+      return pass.run("tiny", ctx.ptxTarget(), plan).passed();
+    }
+  }
+
+  /** The CPU backend the table times: the vector backend where this JVM can run it, else scalar. */
+  static KernelProvider cpuProvider() {
+    return KernelProvider.vectorIfAvailable().orElseGet(KernelProvider::scalar);
+  }
+
+  private record PassResult(boolean passed, boolean stopped) {}
 
   /** One measured kernel. */
   private record Row(String kernel, String shape, String error, boolean pass, double gpuMs, double bytes,
                      double flops, double cpuMs, String note) {}
 
-  /** A prepared case: the GPU call, the CPU call on a slice, the check of a slice. */
+  /**
+   * Runs passes on a context, replacing it with a fresh one after a sticky error or a timeout.
+   * Each kernel runs on a worker thread so that a hung launch cannot stop the check.
+   */
+  private static final class Pass implements AutoCloseable {
+    final PrintStream out;
+    final Opener opener;
+    CudaContext ctx;
+    /** Whether the pass closes its context at the end (false: the caller's, e.g. a test's shared one). */
+    final boolean ownsContext;
+    boolean hung;
+    ExecutorService worker = newWorker();
+
+    Pass(PrintStream out, Opener opener, CudaContext ctx, boolean ownsContext) {
+      this.out = out;
+      this.opener = opener;
+      this.ctx = ctx;
+      this.ownsContext = ownsContext;
+    }
+
+    private static ExecutorService newWorker() {
+      return Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "seqrec-device-check");
+        t.setDaemon(true);
+        return t;
+      });
+    }
+
+    PassResult run(String name, String target, Plan plan) {
+      if (!ctx.ptxTarget().equals(target) && !reopen(target, "for the " + target + " build")) {
+        return new PassResult(false, true);
+      }
+      out.println();
+      out.println("== " + name + " pass: " + ctx.device().name() + ", PTX " + ctx.ptxTarget() + " (ISA " + ctx.ptxIsa()
+          + "), timeout " + plan.timeoutSeconds() + " s per kernel, GPU ms = median of " + plan.reps() + " timed calls");
+      SplittableRandom random = new SplittableRandom(2026);
+      KernelProvider scalar = KernelProvider.scalar();
+      KernelProvider cpu = cpuProvider();
+      List<Builder> builders = builders(plan, random, scalar, cpu, ctx.ptxTarget().equals("sm_90"));
+      double[] copy = {Double.NaN};
+      int timeouts = 0;
+      boolean passed = true;
+      Task copyTask = () -> copy[0] = copyBandwidth(ctx, plan);
+      Object copyResult = attempt("copy bandwidth", copyTask, plan);
+      if (copyResult instanceof String problem) {
+        out.println("  copy bandwidth: " + problem);
+        passed = false;
+        if (problem.startsWith("TIMEOUT")) {
+          timeouts++;
+        }
+      } else {
+        out.printf(Locale.ROOT, "  copy bandwidth (seqrec_copy, read + write): %.0f GB/s; FP32 datasheet peak %.0f GFLOP/s%n",
+            copy[0], FP32_PEAK_GFLOPS);
+      }
+      String fmt = "| %-18s | %-34s | %-9s | %10s | %8s | %6s | %9s | %6s | %10s | %8s |%n";
+      out.printf(Locale.ROOT, fmt, "kernel", "shape", "max err", "GPU ms", "GB/s", "% copy", "GFLOP/s", "% FP32",
+          "CPU ms", "speedup");
+      out.printf(Locale.ROOT, fmt, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-");
+      for (Builder b : builders) {
+        Row[] row = new Row[1];
+        Object result = attempt(b.name(), () -> row[0] = measure(ctx, b, plan), plan);
+        if (result instanceof String problem) {
+          passed = false;
+          out.printf(Locale.ROOT, "| %-18s | %s%n", b.name(), problem);
+          if (problem.startsWith("TIMEOUT") && ++timeouts >= 2) {
+            out.println("  two kernels timed out: the GPU looks hung, stopping the check here");
+            return new PassResult(false, true);
+          }
+          if (!reopenIfNeeded(target, b.name())) {
+            return new PassResult(false, true);
+          }
+          continue;
+        }
+        Row r = row[0];
+        passed &= r.pass();
+        printRow(out, fmt, r, copy[0]);
+      }
+      out.println("GB/s: the bytes a kernel must move at least (inputs once, outputs once) per GPU second; % copy: of"
+          + " the copy bandwidth above; GPU ms: CUDA events (top-k and gathered attention include their 8-byte status"
+          + " read-back); CPU ms: seqrec " + cpu.name() + " backend on one thread, timed on a slice and scaled.");
+      out.println("== " + name + " pass " + ctx.ptxTarget() + ": " + (passed ? "passed" : "FAILED"));
+      return new PassResult(passed, false);
+    }
+
+    /** Runs one task under the plan's timeout: null when it finished, else a one-line account of what went wrong. */
+    private Object attempt(String what, Task task, Plan plan) {
+      Future<?> f = worker.submit(() -> {
+        task.run();
+        return null;
+      });
+      try {
+        f.get(plan.timeoutSeconds(), TimeUnit.SECONDS);
+        return null;
+      } catch (TimeoutException e) {
+        f.cancel(true);
+        hung = true;
+        // The worker may be stuck inside the driver holding the context's lock: leave both behind.
+        worker = newWorker();
+        CudaContext abandoned = ctx;
+        ctx = null;
+        String account = "TIMEOUT after " + plan.timeoutSeconds() + " s: " + what + " did not finish";
+        if (!reopenAfterTimeout(abandoned)) {
+          account += "; no fresh context could be opened";
+        }
+        return account;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return "interrupted";
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        StringBuilder sb = new StringBuilder("FAILED: ").append(cause);
+        StackTraceElement[] frames = cause.getStackTrace();
+        for (int i = 0; i < Math.min(4, frames.length); i++) {
+          sb.append(i == 0 ? " at " : " < ").append(frames[i]);
+        }
+        CudaException sticky = ctx == null ? null : ctx.stickyError();
+        if (sticky != null) {
+          sb.append(System.lineSeparator()).append("  sticky CUDA error (reported once): ").append(sticky.getMessage())
+              .append(": closing this context and going on with a fresh one");
+        }
+        return sb.toString();
+      }
+    }
+
+    private boolean reopenAfterTimeout(CudaContext abandoned) {
+      String target = abandoned.ptxTarget();
+      try {
+        ctx = opener.open(target);
+        return true;
+      } catch (CudaUnavailableException | RuntimeException e) {
+        out.println("  could not open a fresh context after the timeout: " + e);
+        return false;
+      }
+    }
+
+    /** After a failure: a context with a sticky error is replaced; false if none could be opened. */
+    private boolean reopenIfNeeded(String target, String after) {
+      if (ctx == null) {
+        return false;
+      }
+      if (ctx.stickyError() == null) {
+        return true;
+      }
+      return reopen(target, "after the sticky error in " + after);
+    }
+
+    private boolean reopen(String target, String why) {
+      try {
+        if (ctx != null) {
+          ctx.close();
+        }
+      } catch (RuntimeException e) {
+        out.println("  closing the old context: " + e);
+      }
+      try {
+        ctx = opener.open(target);
+        out.println("  opened a fresh context " + why + ": PTX " + ctx.ptxTarget());
+        return true;
+      } catch (CudaUnavailableException | RuntimeException e) {
+        ctx = null;
+        out.println("  could not open a context " + why + ": " + e);
+        return false;
+      }
+    }
+
+    @Override
+    public void close() {
+      if (!hung) {
+        worker.shutdownNow();
+      }
+      if (ctx != null && ownsContext) {
+        try {
+          ctx.close();
+        } catch (RuntimeException e) {
+          out.println("  closing the context: " + e);
+        }
+      }
+    }
+  }
+
+  @FunctionalInterface
+  private interface Task {
+    void run() throws Exception;
+  }
+
+  private static void printRow(PrintStream out, String fmt, Row r, double copyGbs) {
+    double gbs = r.bytes / (r.gpuMs / 1e3) / 1e9;
+    double gflops = r.flops / (r.gpuMs / 1e3) / 1e9;
+    out.printf(Locale.ROOT, fmt, r.kernel, r.shape, r.pass ? r.error : r.error + " FAIL",
+        String.format(Locale.ROOT, "%.4f", r.gpuMs), String.format(Locale.ROOT, "%.0f", gbs),
+        Double.isNaN(copyGbs) ? "-" : String.format(Locale.ROOT, "%.1f", 100 * gbs / copyGbs),
+        r.flops == 0 ? "-" : String.format(Locale.ROOT, "%.0f", gflops),
+        r.flops == 0 ? "-" : String.format(Locale.ROOT, "%.1f", 100 * gflops / FP32_PEAK_GFLOPS),
+        String.format(Locale.ROOT, "%.2f", r.cpuMs), String.format(Locale.ROOT, "%.0fx", r.cpuMs / r.gpuMs));
+    if (!r.note.isEmpty()) {
+      out.println("  " + r.kernel + ": " + r.note);
+    }
+  }
+
+  /** A prepared case: the GPU call, the CPU call on a slice, the check of a slice, the outputs to poison. */
   private static final class Case implements AutoCloseable {
     String kernel;
     String shape;
@@ -81,11 +428,59 @@ public final class DeviceCheck {
     double tolerance = 1e-4;
     double bytes;
     double flops;
+    String note = "";
+    final List<DeviceFloats> floatOutputs = new ArrayList<>();
+    final List<DeviceInts> intOutputs = new ArrayList<>();
+    final List<DeviceLongs> longOutputs = new ArrayList<>();
     final List<AutoCloseable> resources = new ArrayList<>();
 
     <T extends AutoCloseable> T own(T resource) {
       resources.add(resource);
       return resource;
+    }
+
+    DeviceFloats output(DeviceFloats d) {
+      floatOutputs.add(own(d));
+      return d;
+    }
+
+    DeviceInts output(DeviceInts d) {
+      intOutputs.add(own(d));
+      return d;
+    }
+
+    DeviceLongs output(DeviceLongs d) {
+      longOutputs.add(own(d));
+      return d;
+    }
+
+    /** NaN in every float output, the NaN bit pattern in every int and long output. */
+    void poison() {
+      for (DeviceFloats d : floatOutputs) {
+        d.fill(Float.NaN);
+      }
+      for (DeviceInts d : intOutputs) {
+        d.fill(POISON_BITS);
+      }
+      for (DeviceLongs d : longOutputs) {
+        d.fillBits(POISON_BITS);
+      }
+    }
+
+    /** Elements of the float and int outputs still holding the poison (none of these cases writes NaN). */
+    long unwritten() {
+      long n = 0;
+      for (DeviceFloats d : floatOutputs) {
+        for (float f : d.toArray()) {
+          n += Float.isNaN(f) ? 1 : 0;
+        }
+      }
+      for (DeviceInts d : intOutputs) {
+        for (int i : d.toArray()) {
+          n += i == POISON_BITS ? 1 : 0;
+        }
+      }
+      return n;
     }
 
     @Override
@@ -100,89 +495,54 @@ public final class DeviceCheck {
     }
   }
 
-  static int run(PrintStream out) {
-    return run(out, Plan.FULL);
-  }
+  private static final int POISON_BITS = 0x7fc0_0000;
 
-  static int run(PrintStream out, Plan plan) {
-    long t0 = System.nanoTime();
-    CudaContext ctx;
-    try {
-      ctx = CudaContext.open();
-    } catch (CudaUnavailableException e) {
-      out.println("no GPU: " + e.reason() + ": " + e.getMessage());
-      return NO_GPU;
+  /** A named case builder. */
+  private record Builder(String name, java.util.function.Function<CudaContext, Case> build) {}
+
+  private static List<Builder> builders(Plan plan, SplittableRandom random, KernelProvider scalar, KernelProvider cpu,
+                                        boolean tf32) {
+    List<Builder> all = new ArrayList<>(List.of(
+        new Builder("gemm", c -> gemm(c, random, scalar, cpu, plan.pick(2048, 70), plan.pick(2048, 33),
+            plan.pick(2048, 65), false)),
+        new Builder("attention", c -> attention(c, random, scalar, cpu, "attention", plan.pick(1000, 5),
+            plan.pick(1000, 300), plan.pick(4, 2), 16, 16)),
+        new Builder("attention (long)", c -> attention(c, random, scalar, cpu, "attention (long)", plan.pick(100, 2),
+            plan.pick(100_000, 1100), plan.pick(4, 1), 16, 16)),
+        new Builder("attention gathered", c -> gathered(c, random, scalar, cpu, plan.pick(1000, 5), plan.pick(100, 10),
+            plan.pick(100_000, 200), plan.pick(4, 2), 16, 16)),
+        new Builder("augru scan", c -> gru(c, random, scalar, cpu, true, plan.pick(1000, 5), plan.pick(50, 6),
+            plan.pick(64, 8), plan.pick(64, 8))),
+        new Builder("lstm scan", c -> gru(c, random, scalar, cpu, false, plan.pick(1000, 5), plan.pick(50, 6),
+            plan.pick(64, 8), plan.pick(64, 8))),
+        new Builder("causal conv1d", c -> conv(c, random, scalar, cpu, plan.pick(256, 2), plan.pick(1000, 20),
+            plan.pick(64, 4), plan.pick(64, 6), 3, plan.pick(4, 2))),
+        new Builder("simhash", c -> simhash(c, random, scalar, cpu, plan.pick(100_000, 100), plan.pick(64, 16), 64)),
+        new Builder("hamming top-k", c -> hamming(c, random, scalar, cpu, plan.pick(1000, 3), plan.pick(100_000, 200),
+            64, plan.pick(50, 10))),
+        new Builder("top-k", c -> topk(c, random, scalar, cpu, plan.pick(1000, 3), plan.pick(100_000, 500),
+            plan.pick(100, 20)))));
+    if (tf32) {
+      all.add(1, new Builder("gemm tf32", c -> gemm(c, random, scalar, cpu, plan.pick(2048, 130), plan.pick(2048, 20),
+          plan.pick(2048, 131), true)));
     }
-    double openMs = (System.nanoTime() - t0) / 1e6;
-    try (ctx) {
-      out.printf(Locale.ROOT, "context + module load (driver JIT of the PTX) %.0f ms%n", openMs);
-      return runChecks(ctx, out, plan) ? OK : FAILED;
-    }
+    return all;
   }
 
-  /** Runs every case on an open context and prints the table; true when all passed. */
-  static boolean runChecks(CudaContext ctx, PrintStream out, Plan plan) {
-    out.println("device: " + ctx.device() + ", PTX " + ctx.ptxTarget());
-    out.println("CPU: " + Backends.describe() + ", " + Runtime.getRuntime().availableProcessors() + " cores (1 used)");
-    double copy = copyBandwidth(ctx, out, plan);
-    List<Row> rows = new ArrayList<>();
-    SplittableRandom random = new SplittableRandom(2026);
-    KernelProvider scalar = KernelProvider.scalar();
-    List<Builder> builders = List.of(
-        c -> gemm(c, random, scalar, plan.pick(2048, 70), plan.pick(2048, 33), plan.pick(2048, 65)),
-        c -> attention(c, random, scalar, "attention", plan.pick(1000, 5), plan.pick(1000, 300), plan.pick(4, 2), 16, 16),
-        c -> attention(c, random, scalar, "attention (long)", plan.pick(100, 2), plan.pick(100_000, 1100), plan.pick(4, 1), 16, 16),
-        c -> gathered(c, random, scalar, plan.pick(1000, 5), plan.pick(100, 10), plan.pick(100_000, 200),
-            plan.pick(4, 2), 16, 16),
-        c -> gru(c, random, scalar, true, plan.pick(1000, 5), plan.pick(50, 6), plan.pick(64, 8), plan.pick(64, 8)),
-        c -> gru(c, random, scalar, false, plan.pick(1000, 5), plan.pick(50, 6), plan.pick(64, 8), plan.pick(64, 8)),
-        c -> conv(c, random, scalar, plan.pick(256, 2), plan.pick(1000, 20), plan.pick(64, 4), plan.pick(64, 6), 3,
-            plan.pick(4, 2)),
-        c -> simhash(c, random, scalar, plan.pick(100_000, 100), plan.pick(64, 16), 64),
-        c -> hamming(c, random, scalar, plan.pick(1000, 3), plan.pick(100_000, 200), 64, plan.pick(50, 10)),
-        c -> topk(c, random, scalar, plan.pick(1000, 3), plan.pick(100_000, 500), plan.pick(100, 20)));
-    for (Builder b : builders) {
-      rows.add(measure(ctx, b, out, plan));
-    }
-    out.println();
-    printTable(out, ctx, copy, rows, plan);
-    return rows.stream().allMatch(Row::pass);
-  }
-
-  @FunctionalInterface
-  private interface Builder {
-    Case build(CudaContext ctx);
-  }
-
-  private static Row measure(CudaContext ctx, Builder builder, PrintStream out, Plan plan) {
-    Case c = null;
-    try {
-      c = builder.build(ctx);
+  private static Row measure(CudaContext ctx, Builder builder, Plan plan) {
+    try (Case c = builder.build().apply(ctx)) {
+      c.poison();
       c.gpu.run();
       double err = c.verify.getAsDouble();
-      boolean pass = c.exact ? err == 0 : err <= c.tolerance;
+      long unwritten = c.unwritten();
+      boolean pass = (c.exact ? err == 0 : err <= c.tolerance) && unwritten == 0;
       String error = c.exact ? (err == 0 ? "exact" : (long) err + " differ") : String.format(Locale.ROOT, "%.1e", err);
-      Case cc = c;
-      float[] ms = ctx.timeMillis(c.kernel, () -> cc.gpu.run(), plan.warmups(), plan.reps());
+      float[] ms = ctx.timeMillis(c.kernel, c.gpu, plan.warmups(), plan.reps());
       double gpuMs = ms[ms.length / 2];
       c.cpuSlice.run(); // warm the JIT
       double cpuMs = medianNanos(c.cpuSlice, 3) / 1e6 / c.sliceFraction;
-      out.printf(Locale.ROOT, "  %-18s %-34s err %-9s GPU %9.4f ms  CPU %10.2f ms%s%n", c.kernel, c.shape, error,
-          gpuMs, cpuMs, pass ? "" : "  FAILED");
-      return new Row(c.kernel, c.shape, error, pass, gpuMs, c.bytes, c.flops, cpuMs, "");
-    } catch (RuntimeException | Error e) {
-      String name = c == null ? "(setup)" : c.kernel;
-      out.println("  " + name + " FAILED: " + e);
-      e.printStackTrace(out);
-      return new Row(name, c == null ? "" : c.shape, "-", false, Double.NaN, 0, 0, Double.NaN, e.toString());
-    } finally {
-      if (c != null) {
-        try {
-          c.close();
-        } catch (RuntimeException e) {
-          out.println("  closing " + c.kernel + ": " + e);
-        }
-      }
+      String note = unwritten == 0 ? c.note : unwritten + " output elements still hold the poison: never written";
+      return new Row(c.kernel, c.shape, error, pass, gpuMs, c.bytes, c.flops, cpuMs, note);
     }
   }
 
@@ -197,45 +557,25 @@ public final class DeviceCheck {
     return t[reps / 2];
   }
 
-  /** Device copy bandwidth (bytes read + written per second) of seqrec_copy over 2 x 1 GiB. */
-  private static double copyBandwidth(CudaContext ctx, PrintStream out, Plan plan) {
+  /** Device copy bandwidth (bytes read + written per second) of seqrec_copy over 2 x 1 GiB (4 KiB tiny). */
+  private static double copyBandwidth(CudaContext ctx, Plan plan) {
     long n = plan.small() ? 1L << 12 : 1L << 28; // 2^28 floats = 1 GiB each way
     try (DeviceFloats src = ctx.allocFloats(n); DeviceFloats dst = ctx.allocFloats(n)) {
       src.fill(1f);
+      dst.fill(Float.NaN);
       int threads = Geometry.THREADS;
       long blocks = Geometry.gridStrideBlocks(n / 4, threads, ctx.device().multiprocessors());
       Runnable copy = () -> ctx.run(() -> ctx.launch("seqrec_copy", blocks, 1, threads, 0, src.at(0), dst.at(0),
           new Arg.I64(n)));
+      copy.run();
+      float[] probe = new float[1];
+      dst.copyTo(n - 1, probe, 0, 1);
+      if (probe[0] != 1f) {
+        throw new IllegalStateException("seqrec_copy left " + probe[0] + " in its last element");
+      }
       float[] ms = ctx.timeMillis("seqrec_copy", copy, plan.warmups(), plan.reps());
-      double gbs = 2.0 * n * 4 / (ms[ms.length / 2] / 1e3) / 1e9;
-      out.printf(Locale.ROOT, "copy bandwidth (seqrec_copy, %d MiB, read + write): %.0f GB/s%n", n * 4 >> 20, gbs);
-      return gbs;
+      return 2.0 * n * 4 / (ms[ms.length / 2] / 1e3) / 1e9;
     }
-  }
-
-  private static void printTable(PrintStream out, CudaContext ctx, double copyGbs, List<Row> rows, Plan plan) {
-    out.printf(Locale.ROOT, "seqrec CUDA device check: %s, PTX %s; ceilings: copy %.0f GB/s (measured), FP32 %.0f"
-        + " GFLOP/s (datasheet); CPU = %s, 1 thread%n", ctx.device().name(), ctx.ptxTarget(), copyGbs, FP32_PEAK_GFLOPS,
-        Backends.name());
-    String fmt = "| %-18s | %-34s | %-9s | %10s | %8s | %6s | %9s | %6s | %10s | %8s |%n";
-    out.printf(Locale.ROOT, fmt, "kernel", "shape", "max err", "GPU ms", "GB/s", "% copy", "GFLOP/s", "% FP32",
-        "CPU ms", "speedup");
-    out.printf(Locale.ROOT, fmt, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-");
-    for (Row r : rows) {
-      double gbs = r.bytes / (r.gpuMs / 1e3) / 1e9;
-      double gflops = r.flops / (r.gpuMs / 1e3) / 1e9;
-      out.printf(Locale.ROOT, fmt, r.kernel, r.shape, r.pass ? r.error : r.error + " FAIL",
-          String.format(Locale.ROOT, "%.4f", r.gpuMs), String.format(Locale.ROOT, "%.0f", gbs),
-          String.format(Locale.ROOT, "%.1f", 100 * gbs / copyGbs),
-          r.flops == 0 ? "-" : String.format(Locale.ROOT, "%.0f", gflops),
-          r.flops == 0 ? "-" : String.format(Locale.ROOT, "%.1f", 100 * gflops / FP32_PEAK_GFLOPS),
-          String.format(Locale.ROOT, "%.2f", r.cpuMs), String.format(Locale.ROOT, "%.0fx", r.cpuMs / r.gpuMs));
-    }
-    out.println("GB/s: the bytes a kernel must move at least (inputs once, outputs once) per GPU second;"
-        + " GPU ms: median of " + plan.reps() + " timed calls (CUDA events; top-k and gathered attention include"
-        + " their 8-byte status read-back); CPU ms: seqrec " + Backends.name()
-        + " backend on one thread, timed on a slice of the rows and scaled to the full shape.");
-    out.println(rows.stream().allMatch(Row::pass) ? "RESULT: all checks passed" : "RESULT: FAILED");
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -271,9 +611,13 @@ public final class DeviceCheck {
     return h;
   }
 
-  private static Case gemm(CudaContext ctx, SplittableRandom r, KernelProvider scalar, int m, int k, int n) {
+  /** TF32 tensor-core peak of an H200 SXM by the datasheet (dense), GFLOP/s. */
+  static final double TF32_PEAK_GFLOPS = 494_000;
+
+  private static Case gemm(CudaContext ctx, SplittableRandom r, KernelProvider scalar, KernelProvider cpu, int m, int k,
+                           int n, boolean tf32) {
     Case c = new Case();
-    c.kernel = "gemm";
+    c.kernel = tf32 ? "gemm tf32" : "gemm";
     c.shape = m + "x" + k + " . " + k + "x" + n;
     float[] a = uniform(r, (long) m * k);
     float[] b = uniform(r, (long) k * n);
@@ -281,26 +625,48 @@ public final class DeviceCheck {
     DeviceFloats da = c.own(ctx.upload(a));
     DeviceFloats db = c.own(ctx.upload(b));
     DeviceFloats dbias = c.own(ctx.upload(bias));
-    DeviceFloats dc = c.own(ctx.allocFloats((long) m * n));
-    dc.fill(Float.NaN);
-    c.gpu = () -> CudaDense.gemm(da, 0, k, m, k, db, 0, n, n, dbias, 0, dc, 0, n, false);
-    int slice = 32;
+    DeviceFloats dc = c.output(ctx.allocFloats((long) m * n));
+    c.gpu = tf32 ? () -> CudaDense.gemmTf32(da, 0, k, m, k, db, 0, n, n, dbias, 0, dc, 0, n, false)
+        : () -> CudaDense.gemm(da, 0, k, m, k, db, 0, n, n, dbias, 0, dc, 0, n, false);
+    int slice = Math.min(m, 32);
     float[] cpuOut = new float[slice * n];
-    c.cpuSlice = () -> Dense.gemm(a, 0, k, slice, k, b, 0, n, n, bias, 0, cpuOut, 0, n, false);
+    c.cpuSlice = () -> cpu.dense().gemm(a, 0, k, slice, k, b, 0, n, n, bias, 0, cpuOut, 0, n, false);
     c.sliceFraction = (double) slice / m;
+    int rowsChecked = Math.min(m, 16);
+    if (tf32) {
+      // CudaDense.gemmTf32's bound: |c - c_fp32| <= (2^-10 + (k + 2) 2^-22) (sum_p |a b| + |bias|).
+      c.tolerance = Math.scalb(1.0, -10) + (k + 2) * Math.scalb(1.0, -22);
+      c.note = String.format(Locale.ROOT, "max err = max |c - c_fp32| / (sum_p |a b| + |bias|), bound %.1e; %% FP32"
+          + " is of the FP32 peak: the TF32 tensor peak is %.0f GFLOP/s (datasheet, dense)", c.tolerance,
+          TF32_PEAK_GFLOPS);
+    }
     c.verify = () -> {
-      int rowsChecked = 16;
       float[] expected = new float[rowsChecked * n];
-      scalar.dense().gemm(a, (m - rowsChecked) * k, k, rowsChecked, k, b, 0, n, n, bias, 0, expected, 0, n, false);
-      float[] actual = download(dc, (long) (m - rowsChecked) * n, rowsChecked * n);
-      return maxRelError(expected, 0, actual, 0, expected.length, Math.sqrt(k));
+      int first = m - rowsChecked;
+      scalar.dense().gemm(a, first * k, k, rowsChecked, k, b, 0, n, n, bias, 0, expected, 0, n, false);
+      float[] actual = download(dc, (long) first * n, rowsChecked * n);
+      if (!tf32) {
+        return maxRelError(expected, 0, actual, 0, expected.length, Math.sqrt(k));
+      }
+      double worst = 0;
+      for (int i = 0; i < rowsChecked; i++) {
+        for (int j = 0; j < n; j++) {
+          double magnitude = Math.abs(bias[j]);
+          for (int p = 0; p < k; p++) {
+            magnitude += Math.abs((double) a[(first + i) * k + p] * b[p * n + j]);
+          }
+          double err = Math.abs((double) actual[i * n + j] - expected[i * n + j]);
+          worst = Double.isNaN(err) ? Double.POSITIVE_INFINITY : Math.max(worst, err / magnitude);
+        }
+      }
+      return worst;
     };
     c.bytes = 4.0 * ((double) m * k + (double) k * n + (double) m * n);
     c.flops = 2.0 * m * n * k;
     return c;
   }
 
-  private static Case attention(CudaContext ctx, SplittableRandom r, KernelProvider scalar, String name, int b, int l,
+  private static Case attention(CudaContext ctx, SplittableRandom r, KernelProvider scalar, KernelProvider cpu, String name, int b, int l,
                                 int heads, int dk, int dv) {
     Case c = new Case();
     c.kernel = name;
@@ -313,14 +679,13 @@ public final class DeviceCheck {
     DeviceFloats dq = c.own(ctx.upload(q));
     DeviceFloats dk2 = c.own(ctx.upload(k));
     DeviceFloats dv2 = c.own(ctx.upload(v));
-    DeviceFloats dout = c.own(ctx.allocFloats((long) b * heads * dv));
-    dout.fill(Float.NaN);
+    DeviceFloats dout = c.output(ctx.allocFloats((long) b * heads * dv));
     c.gpu = () -> CudaAttention.targetAttention(dq, 0, b, dk2, 0, dv2, 0, l, valid, heads, dk, dv, scale, null, 0, 0, 0,
         dout, 0);
     int slice = Math.max(1, Math.min(b, l >= 10_000 ? 4 : 64));
     float[] cpuOut = new float[slice * heads * dv];
     float[] scratch = new float[Attention.targetAttentionScratchSize(slice, l, heads, dk)];
-    c.cpuSlice = () -> Attention.targetAttention(q, 0, slice, k, 0, v, 0, l, valid, heads, dk, dv, scale, null, 0, 0, 0,
+    c.cpuSlice = () -> cpu.attention().targetAttention(q, 0, slice, k, 0, v, 0, l, valid, heads, dk, dv, scale, null, 0, 0, 0,
         cpuOut, 0, scratch, 0);
     c.sliceFraction = (double) slice / b;
     c.verify = () -> {
@@ -336,7 +701,7 @@ public final class DeviceCheck {
     return c;
   }
 
-  private static Case gathered(CudaContext ctx, SplittableRandom r, KernelProvider scalar, int b, int m, int n,
+  private static Case gathered(CudaContext ctx, SplittableRandom r, KernelProvider scalar, KernelProvider cpu, int b, int m, int n,
                                int heads, int dk, int dv) {
     Case c = new Case();
     c.kernel = "attention gathered";
@@ -358,14 +723,13 @@ public final class DeviceCheck {
     DeviceFloats dv2 = c.own(ctx.upload(v));
     DeviceInts di = c.own(ctx.upload(index));
     DeviceInts dc = c.own(ctx.upload(count));
-    DeviceFloats dout = c.own(ctx.allocFloats((long) b * heads * dv));
-    dout.fill(Float.NaN);
+    DeviceFloats dout = c.output(ctx.allocFloats((long) b * heads * dv));
     c.gpu = () -> CudaAttention.targetAttentionGathered(dq, 0, b, dk2, 0, dv2, 0, n, di, 0, m, dc, 0, heads, dk, dv,
         scale, null, 0, 0, 0, dout, 0);
     int slice = Math.min(b, 100);
     float[] cpuOut = new float[slice * heads * dv];
     float[] scratch = new float[Attention.targetAttentionGatheredScratchSize(slice, m, heads)];
-    c.cpuSlice = () -> Attention.targetAttentionGathered(q, 0, slice, k, 0, v, 0, n, index, 0, m, count, 0, heads, dk,
+    c.cpuSlice = () -> cpu.attention().targetAttentionGathered(q, 0, slice, k, 0, v, 0, n, index, 0, m, count, 0, heads, dk,
         dv, scale, null, 0, 0, 0, cpuOut, 0, scratch, 0);
     c.sliceFraction = (double) slice / b;
     c.verify = () -> {
@@ -395,7 +759,7 @@ public final class DeviceCheck {
     return t;
   }
 
-  private static Case gru(CudaContext ctx, SplittableRandom r, KernelProvider scalar, boolean augru, int rows,
+  private static Case gru(CudaContext ctx, SplittableRandom r, KernelProvider scalar, KernelProvider cpu, boolean augru, int rows,
                           int steps, int in, int hidden) {
     Case c = new Case();
     int gates = augru ? 3 : 4;
@@ -421,29 +785,26 @@ public final class DeviceCheck {
         : CudaRecurrent.packLstm(ctx, wih, whh, bih, bhh, in, hidden));
     DeviceFloats dx = c.own(ctx.upload(x));
     DeviceFloats datt = c.own(ctx.upload(att));
-    DeviceFloats dh = c.own(ctx.allocFloats((long) rows * hidden));
-    DeviceFloats dcell = c.own(ctx.allocFloats((long) rows * hidden));
-    dh.fill(Float.NaN);
+    DeviceFloats dh = c.output(ctx.allocFloats((long) rows * hidden));
+    DeviceFloats dcell = augru ? c.own(ctx.allocFloats((long) rows * hidden)) : c.output(ctx.allocFloats((long) rows * hidden));
     c.gpu = augru
         ? () -> CudaRecurrent.augruScan(w, dx, 0, false, datt, 0, rows, steps, lengths, 0, null, 0, dh, 0, null, 0)
         : () -> CudaRecurrent.lstmScan(w, dx, 0, rows, steps, lengths, 0, null, 0, null, 0, dh, 0, dcell, 0, null, 0);
     int slice = Math.min(rows, 100);
     float[] hOut = new float[slice * hidden];
     float[] cOut = new float[slice * hidden];
-    if (augru) {
-      GruWeights cw = Recurrent.packGru(wih, whh, bih, bhh, in, hidden);
-      float[] scratch = new float[Recurrent.gruScanScratchSize(slice, steps, hidden, false)];
-      c.cpuSlice = () -> Recurrent.augruScan(cw, x, 0, false, att, 0, slice, steps, lengths, 0, null, 0, hOut, 0, null, 0,
-          scratch, 0);
-    } else {
-      LstmWeights cw = Recurrent.packLstm(wih, whh, bih, bhh, in, hidden);
-      float[] scratch = new float[Recurrent.lstmScanScratchSize(slice, steps, hidden)];
-      c.cpuSlice = () -> Recurrent.lstmScan(cw, x, 0, slice, steps, lengths, 0, null, 0, null, 0, hOut, 0, cOut, 0, null,
-          0, scratch, 0);
-    }
-    c.sliceFraction = (double) slice / rows;
     RecurrentKernels.Packed packed = new RecurrentKernels.Packed(gates, in, hidden, transpose(wih, gates * hidden, in),
         transpose(whh, gates * hidden, hidden), bih, bhh);
+    if (augru) {
+      float[] scratch = new float[(int) RecurrentKernels.gruScanScratch(slice, steps, hidden, false)];
+      c.cpuSlice = () -> cpu.recurrent().gruScan(RecurrentKernels.GruMode.AUGRU, packed, x, 0, false, att, 0, slice,
+          steps, lengths, 0, null, 0, hOut, 0, null, 0, scratch, 0);
+    } else {
+      float[] scratch = new float[(int) RecurrentKernels.lstmScanScratch(slice, steps, hidden)];
+      c.cpuSlice = () -> cpu.recurrent().lstmScan(packed, x, 0, slice, steps, lengths, 0, null, 0, null, 0, hOut, 0,
+          cOut, 0, null, 0, scratch, 0);
+    }
+    c.sliceFraction = (double) slice / rows;
     c.verify = () -> {
       int checked = Math.min(rows, 16);
       float[] expected = new float[checked * hidden];
@@ -469,7 +830,7 @@ public final class DeviceCheck {
     return c;
   }
 
-  private static Case conv(CudaContext ctx, SplittableRandom r, KernelProvider scalar, int batch, int length, int cIn,
+  private static Case conv(CudaContext ctx, SplittableRandom r, KernelProvider scalar, KernelProvider cpu, int batch, int length, int cIn,
                            int cOut, int kernelSize, int dilation) {
     Case c = new Case();
     c.kernel = "causal conv1d";
@@ -479,14 +840,8 @@ public final class DeviceCheck {
     float[] x = uniform(r, (long) batch * length * cIn);
     CudaCausalConv dconv = c.own(CudaConvolution.packCausalConv1d(ctx, weight, bias, cOut, cIn, kernelSize, dilation));
     DeviceFloats dx = c.own(ctx.upload(x));
-    DeviceFloats dy = c.own(ctx.allocFloats((long) batch * length * cOut));
-    dy.fill(Float.NaN);
+    DeviceFloats dy = c.output(ctx.allocFloats((long) batch * length * cOut));
     c.gpu = () -> CudaConvolution.causalConv1dBatch(dx, 0, batch, length, dconv, dy, 0);
-    PackedCausalConv cpuConv = Convolution.packCausalConv1d(weight, bias, cOut, cIn, kernelSize, dilation);
-    int slice = Math.min(batch, 4);
-    float[] cpuOut = new float[slice * length * cOut];
-    c.cpuSlice = () -> Convolution.causalConv1dBatch(x, 0, slice, length, cpuConv, cpuOut, 0);
-    c.sliceFraction = (double) slice / batch;
     float[] taps = new float[weight.length];
     for (int o = 0; o < cOut; o++) {
       for (int ci = 0; ci < cIn; ci++) {
@@ -495,6 +850,15 @@ public final class DeviceCheck {
         }
       }
     }
+    int slice = Math.min(batch, 4);
+    float[] cpuOut = new float[slice * length * cOut];
+    c.cpuSlice = () -> {
+      for (int i = 0; i < slice; i++) {
+        cpu.convolution().causalConv1d(x, i * length * cIn, length, 0, taps, bias, cIn, cOut, kernelSize, dilation,
+            cpuOut, i * length * cOut);
+      }
+    };
+    c.sliceFraction = (double) slice / batch;
     c.verify = () -> {
       float[] expected = new float[length * cOut];
       int last = batch - 1;
@@ -508,7 +872,7 @@ public final class DeviceCheck {
     return c;
   }
 
-  private static Case simhash(CudaContext ctx, SplittableRandom r, KernelProvider scalar, int rows, int d, int m) {
+  private static Case simhash(CudaContext ctx, SplittableRandom r, KernelProvider scalar, KernelProvider cpu, int rows, int d, int m) {
     Case c = new Case();
     c.kernel = "simhash";
     c.shape = "rows" + rows + " d" + d + " m" + m;
@@ -517,13 +881,12 @@ public final class DeviceCheck {
     float[] planes = SimHash.planes(7, d, m);
     DeviceFloats dx = c.own(ctx.upload(x));
     DeviceFloats dp = c.own(ctx.upload(planes));
-    DeviceLongs sig = c.own(ctx.allocLongs((long) rows * (m / 64)));
-    sig.zero();
+    DeviceLongs sig = c.output(ctx.allocLongs((long) rows * (m / 64)));
     c.gpu = () -> CudaHashing.signatures(dx, 0, rows, d, dp, 0, m, sig, 0);
     int slice = Math.min(rows, 10_000);
     long[] cpuOut = new long[slice * (m / 64)];
     float[] scratch = new float[SimHash.signaturesScratchSize(slice, m)];
-    c.cpuSlice = () -> SimHash.signatures(x, 0, slice, d, planes, 0, m, cpuOut, 0, scratch, 0);
+    c.cpuSlice = () -> cpu.hashing().signatures(x, 0, slice, d, planes, 0, m, cpuOut, 0, scratch, 0);
     c.sliceFraction = (double) slice / rows;
     c.verify = () -> {
       int checked = Math.min(rows, 4096);
@@ -543,7 +906,7 @@ public final class DeviceCheck {
     return c;
   }
 
-  private static Case hamming(CudaContext ctx, SplittableRandom r, KernelProvider scalar, int b, int count, int m,
+  private static Case hamming(CudaContext ctx, SplittableRandom r, KernelProvider scalar, KernelProvider cpu, int b, int count, int m,
                               int k) {
     Case c = new Case();
     c.kernel = "hamming top-k";
@@ -560,14 +923,14 @@ public final class DeviceCheck {
     }
     DeviceLongs dq = c.own(ctx.upload(queries));
     DeviceLongs ds = c.own(ctx.upload(sigs));
-    DeviceInts idx = c.own(ctx.allocInts((long) b * k));
-    DeviceInts dist = c.own(ctx.allocInts((long) b * k));
+    DeviceInts idx = c.output(ctx.allocInts((long) b * k));
+    DeviceInts dist = c.output(ctx.allocInts((long) b * k));
     c.gpu = () -> CudaHashing.topK(dq, 0, b, ds, 0, count, count, m, k, idx, 0, dist, 0);
     int slice = Math.min(b, 32);
     int[] ci = new int[slice * k];
     int[] cd = new int[slice * k];
     int[] scratch = new int[Hamming.topKScratchSize(slice, m)];
-    c.cpuSlice = () -> Hamming.topK(queries, 0, slice, sigs, 0, count, count, m, k, ci, 0, cd, 0, scratch, 0);
+    c.cpuSlice = () -> cpu.hashing().topK(queries, 0, slice, sigs, 0, count, count, m, k, ci, 0, cd, 0, scratch, 0);
     c.sliceFraction = (double) slice / b;
     c.verify = () -> {
       int checked = Math.min(b, 16);
@@ -589,7 +952,7 @@ public final class DeviceCheck {
     return c;
   }
 
-  private static Case topk(CudaContext ctx, SplittableRandom r, KernelProvider scalar, int rows, int n, int k) {
+  private static Case topk(CudaContext ctx, SplittableRandom r, KernelProvider scalar, KernelProvider cpu, int rows, int n, int k) {
     Case c = new Case();
     c.kernel = "top-k";
     c.shape = "rows" + rows + " n" + n + " k" + k;
@@ -599,13 +962,13 @@ public final class DeviceCheck {
       scores[i] = (float) r.nextGaussian();
     }
     DeviceFloats ds = c.own(ctx.upload(scores));
-    DeviceFloats val = c.own(ctx.allocFloats((long) rows * k));
-    DeviceInts idx = c.own(ctx.allocInts((long) rows * k));
+    DeviceFloats val = c.output(ctx.allocFloats((long) rows * k));
+    DeviceInts idx = c.output(ctx.allocInts((long) rows * k));
     c.gpu = () -> CudaTopK.topKRows(ds, 0, rows, n, k, val, 0, idx, 0);
     int slice = Math.min(rows, 20);
     float[] cv = new float[slice * k];
     int[] cidx = new int[slice * k];
-    c.cpuSlice = () -> TopK.topKRows(scores, 0, slice, n, k, cv, 0, cidx, 0);
+    c.cpuSlice = () -> cpu.selection().topKRows(scores, 0, slice, n, k, cv, 0, cidx, 0);
     c.sliceFraction = (double) slice / rows;
     c.verify = () -> {
       int checked = Math.min(rows, 16);
