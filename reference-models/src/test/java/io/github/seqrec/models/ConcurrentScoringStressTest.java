@@ -69,6 +69,13 @@ class ConcurrentScoringStressTest {
               options.putAll(st.metadata());
             }
             options.keySet().removeAll(NOT_OPTIONS);
+            // as ModelGoldenTest: only the batch keys that are declared options of the model (generator
+            // notes such as topk_k or tie_items are not options)
+            java.util.Set<String> declared = new java.util.HashSet<>();
+            for (ModelOption<?> option : Models.spec(model).info().options()) {
+              declared.add(option.name());
+            }
+            options.keySet().retainAll(declared);
             SequentialModel m = loaded.computeIfAbsent(options, o -> load(model, dir, o));
             int before = users.size();
             addUsers(model + "/" + batchFile.getFileName(), m, tensors, users);

@@ -22,9 +22,10 @@ import java.io.IOException;
  *   x   = [z; P_u]                               the user embedding (2d)
  *   y_j = x . W2[j] + b2[j]                      candidate and catalogue scores
  * </pre>
- * Only the last L actions enter the window, so {@code maxHistoryLength() == L}: longer histories
- * keep their most recent L actions; shorter ones (the empty history included) are left-padded with
- * id 0, whose embedding is learned and part of Caser's math.
+ * Only the last L actions enter the window: longer histories keep their most recent L actions
+ * ({@code max_len}, default and golden value L = 5, bounds the history first: a max_len below L
+ * leaves fewer actions in the window); shorter ones (the empty history included) are left-padded
+ * with id 0, whose embedding is learned and part of Caser's math.
  *
  * <p><b>User ids.</b> Caser has a per-user embedding {@code P_u}, so every request needs
  * {@link UserHistory#userId()}: 1 .. n_users are the known users (rows of
@@ -49,6 +50,7 @@ public final class Caser extends AbstractNextItemModel<Caser.Ws> {
       "activation of the horizontal convolutions (official names)", "relu", "iden", "relu", "tanh", "sigm");
   static final ModelOption<String> AC_FC = ModelOption.choice("ac_fc",
       "activation of fc1 (official names)", "relu", "iden", "relu", "tanh", "sigm");
+  static final ModelOption<Integer> MAX_LEN = CommonOptions.maxLen(5);
 
   /** Caser as the registry knows it. */
   public static final ModelSpec SPEC = ModelSpec.builder("caser").family("nextitem")
@@ -58,7 +60,7 @@ public final class Caser extends AbstractNextItemModel<Caser.Ws> {
           + "height 1..L max-pooled over time, vertical filters (weighted sums of the window), plus a user embedding")
       .kernels("Convolution (Caser vertical and horizontal, max over time)", "Dense (fc1)", "Activations",
           "Catalogue (dot-product top-k)")
-      .options(N_ITEMS, N_USERS, D, L, NV, NH, AC_CONV, AC_FC)
+      .options(N_ITEMS, N_USERS, D, L, NV, NH, AC_CONV, AC_FC, MAX_LEN)
       .batchInputs("hist_items", "hist_len", "user_id", "cand_items")
       .nextItem()
       .loader(Caser::load)
@@ -66,14 +68,14 @@ public final class Caser extends AbstractNextItemModel<Caser.Ws> {
 
   private final CaserNetwork net;
 
-  private Caser(CaserNetwork net, Catalogue catalogue) {
-    super(SPEC, net.window(), Ws.class, catalogue);
+  private Caser(CaserNetwork net, Catalogue catalogue, int maxLen) {
+    super(SPEC, maxLen, Ws.class, catalogue);
     this.net = net;
   }
 
   /**
    * Loads the reference's {@code state_dict}; hyperparameters ({@code n_items, n_users, d, L, nv,
-   * nh, ac_conv, ac_fc}) from the weight file's metadata.
+   * nh, ac_conv, ac_fc, max_len}) from the weight file's metadata.
    */
   public static Caser load(SafeTensors st, ModelOptions o) throws IOException {
     int nItems = o.get(N_ITEMS);
@@ -82,7 +84,7 @@ public final class Caser extends AbstractNextItemModel<Caser.Ws> {
         o.get(AC_CONV), o.get(AC_FC));
     float[] w2 = st.floats("W2.weight", nItems + 1, 2 * d);
     float[] b2 = st.floats("b2.weight", nItems + 1, 1);
-    return new Caser(net, Catalogue.of(w2, nItems + 1, 2 * d, b2));
+    return new Caser(net, Catalogue.of(w2, nItems + 1, 2 * d, b2), o.get(MAX_LEN));
   }
 
   /** The users with an embedding: ids 1 .. users() (0 is the unknown user). */
