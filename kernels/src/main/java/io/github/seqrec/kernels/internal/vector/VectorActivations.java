@@ -4,13 +4,15 @@ import static io.github.seqrec.kernels.internal.vector.Species.FLOAT;
 import static io.github.seqrec.kernels.internal.vector.Species.FLOAT_LANES;
 
 import io.github.seqrec.kernels.internal.ActivationKernels;
+import io.github.seqrec.kernels.internal.scalar.ScalarActivations;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Vector activations: full vectors, then one masked vector for the tail.
+ * Vector activations: full vectors, then one masked vector for the tail (the transcendental
+ * kernels run their tail on the scalar definition instead, see {@code TAIL}).
  *
  * <p>Transcendentals are the Vector API's lanewise {@code EXP} and {@code TANH} (SVML stubs on
  * x86), which are not bit-identical to {@code Math.exp}/{@code Math.tanh}: results agree with the
@@ -30,6 +32,13 @@ import jdk.incubator.vector.VectorOperators;
 public final class VectorActivations implements ActivationKernels {
   private static final int V = FLOAT_LANES;
   private static final int ROW_BLOCK = 32;
+  /**
+   * The last {@code n % V} values of the transcendental kernels run the scalar definition. A
+   * masked vector tail calls its helper ({@code tanhRational}, {@code sigmoidFast}, ...) from a
+   * cold branch, which C2 does not inline; the helper's vectors are then boxed on every call that
+   * has a tail (DIEN's gates allocated 38 KB per request after warm-up that way).
+   */
+  private static final ScalarActivations TAIL = new ScalarActivations();
   private static final float HALF_INV_SQRT2 = (float) (0.5 / Math.sqrt(2.0));
   /** {@code 2 sqrt(2/π)} and {@code 2 sqrt(2/π) 0.044715}: {@code 2u = x (A + B x²)}. */
   private static final float GELU_TANH_A = (float) (2 * Math.sqrt(2 / Math.PI));
@@ -165,8 +174,7 @@ public final class VectorActivations implements ActivationKernels {
       sigmoidFast(FloatVector.fromArray(FLOAT, x, xOff + i)).intoArray(y, yOff + i);
     }
     if (i < n) {
-      VectorMask<Float> m = FLOAT.indexInRange(i, n);
-      sigmoidFast(FloatVector.fromArray(FLOAT, x, xOff + i, m)).intoArray(y, yOff + i, m);
+      TAIL.sigmoid(x, xOff + i, y, yOff + i, n - i);   // see TAIL
     }
   }
 
@@ -177,8 +185,7 @@ public final class VectorActivations implements ActivationKernels {
       tanhRational(FloatVector.fromArray(FLOAT, x, xOff + i)).intoArray(y, yOff + i);
     }
     if (i < n) {
-      VectorMask<Float> m = FLOAT.indexInRange(i, n);
-      tanhRational(FloatVector.fromArray(FLOAT, x, xOff + i, m)).intoArray(y, yOff + i, m);
+      TAIL.tanh(x, xOff + i, y, yOff + i, n - i);   // see TAIL
     }
   }
 
@@ -272,17 +279,17 @@ public final class VectorActivations implements ActivationKernels {
    */
   private static void diceBlock(float[] x, int xAt, float[] y, int yAt, int count, int width, int stride,
                                 float[] mean, float[] var, float[] gamma, float[] beta, float[] alpha, float eps) {
-    for (int j = 0; j < width; j += V) {
-      VectorMask<Float> m = FLOAT.indexInRange(j, width);
-      FloatVector scale = FloatVector.fromArray(FLOAT, var, j, m).add(eps).lanewise(VectorOperators.SQRT);
-      scale = (gamma == null ? FloatVector.broadcast(FLOAT, 1f) : FloatVector.fromArray(FLOAT, gamma, j, m)).div(scale);
-      FloatVector shift = beta == null ? FloatVector.zero(FLOAT) : FloatVector.fromArray(FLOAT, beta, j, m);
-      FloatVector mu = FloatVector.fromArray(FLOAT, mean, j, m);
-      FloatVector a = FloatVector.fromArray(FLOAT, alpha, j, m);
+    int j = 0;
+    for (; j + V <= width; j += V) {
+      FloatVector scale = FloatVector.fromArray(FLOAT, var, j).add(eps).lanewise(VectorOperators.SQRT);
+      scale = (gamma == null ? FloatVector.broadcast(FLOAT, 1f) : FloatVector.fromArray(FLOAT, gamma, j)).div(scale);
+      FloatVector shift = beta == null ? FloatVector.zero(FLOAT) : FloatVector.fromArray(FLOAT, beta, j);
+      FloatVector mu = FloatVector.fromArray(FLOAT, mean, j);
+      FloatVector a = FloatVector.fromArray(FLOAT, alpha, j);
       FloatVector oneMinusA = a.neg().add(1f);
       FloatVector one = FloatVector.broadcast(FLOAT, 1f);
       for (int r = 0, o = j; r < count; r++, o += stride) {
-        FloatVector v = FloatVector.fromArray(FLOAT, x, xAt + o, m);
+        FloatVector v = FloatVector.fromArray(FLOAT, x, xAt + o);
         FloatVector z = v.sub(mu).fma(scale, shift);
         // e = exp(t), t = max(-|z|, -87), written out here (see above)
         FloatVector t = z.abs().neg().max(EXP_MIN);
@@ -300,7 +307,17 @@ public final class VectorActivations implements ActivationKernels {
             .reinterpretAsFloats();
         FloatVector e = q.mul(pow2n);
         FloatVector p = one.blend(e, z.compare(VectorOperators.LT, 0f)).div(e.add(one));
-        v.mul(p.fma(oneMinusA, a)).intoArray(y, yAt + o, m);
+        v.mul(p.fma(oneMinusA, a)).intoArray(y, yAt + o);
+      }
+    }
+    // The last width % V channels lane by lane, in the scalar definition's arithmetic (see TAIL).
+    for (; j < width; j++) {
+      double scale = (gamma == null ? 1.0 : gamma[j]) / Math.sqrt((double) var[j] + eps);
+      double shift = beta == null ? 0.0 : beta[j];
+      for (int r = 0, o = j; r < count; r++, o += stride) {
+        float v = x[xAt + o];
+        double p = 1.0 / (1.0 + Math.exp(-((v - (double) mean[j]) * scale + shift)));
+        y[yAt + o] = (float) (v * (alpha[j] + (1.0 - alpha[j]) * p));
       }
     }
   }
@@ -312,8 +329,7 @@ public final class VectorActivations implements ActivationKernels {
       geluErf(FloatVector.fromArray(FLOAT, x, xOff + i)).intoArray(y, yOff + i);
     }
     if (i < n) {
-      VectorMask<Float> m = FLOAT.indexInRange(i, n);
-      geluErf(FloatVector.fromArray(FLOAT, x, xOff + i, m)).intoArray(y, yOff + i, m);
+      TAIL.geluErf(x, xOff + i, y, yOff + i, n - i);   // see TAIL
     }
   }
 
@@ -324,8 +340,7 @@ public final class VectorActivations implements ActivationKernels {
       geluTanh(FloatVector.fromArray(FLOAT, x, xOff + i)).intoArray(y, yOff + i);
     }
     if (i < n) {
-      VectorMask<Float> m = FLOAT.indexInRange(i, n);
-      geluTanh(FloatVector.fromArray(FLOAT, x, xOff + i, m)).intoArray(y, yOff + i, m);
+      TAIL.geluTanh(x, xOff + i, y, yOff + i, n - i);   // see TAIL
     }
   }
 
@@ -337,9 +352,7 @@ public final class VectorActivations implements ActivationKernels {
       v.mul(sigmoid(v)).intoArray(y, yOff + i);
     }
     if (i < n) {
-      VectorMask<Float> m = FLOAT.indexInRange(i, n);
-      FloatVector v = FloatVector.fromArray(FLOAT, x, xOff + i, m);
-      v.mul(sigmoid(v)).intoArray(y, yOff + i, m);
+      TAIL.silu(x, xOff + i, y, yOff + i, n - i);   // see TAIL
     }
   }
 
