@@ -69,13 +69,15 @@ class ConcurrentScoringStressTest {
               options.putAll(st.metadata());
             }
             options.keySet().removeAll(NOT_OPTIONS);
-            // as ModelGoldenTest: only the batch keys that are declared options of the model (generator
-            // notes such as topk_k or tie_items are not options)
+            // as ModelGoldenTest: only the model's declared options (next-item goldens also carry
+            // topk_k, variant ...), and the weight file the batch names
+            String weights = options.getOrDefault("weights", "weights");
             java.util.Set<String> declared = new java.util.HashSet<>();
             for (ModelOption<?> option : Models.spec(model).info().options()) {
               declared.add(option.name());
             }
             options.keySet().retainAll(declared);
+            options.put("weights", weights);
             SequentialModel m = loaded.computeIfAbsent(options, o -> load(model, dir, o));
             int before = users.size();
             addUsers(model + "/" + batchFile.getFileName(), m, tensors, users);
@@ -191,9 +193,11 @@ class ConcurrentScoringStressTest {
     return true;
   }
 
-  private static SequentialModel load(String model, Path dir, Map<String, String> options) {
+  private static SequentialModel load(String model, Path dir, Map<String, String> batchOptions) {
+    Map<String, String> options = new TreeMap<>(batchOptions);
+    String weights = options.remove("weights");
     try {
-      return Models.load(model, dir.resolve("weights.safetensors"), options);
+      return Models.load(model, dir.resolve(weights + ".safetensors"), options);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
