@@ -254,7 +254,6 @@ public final class LeaveOneOut {
     final int[] categoryOf;
     final int listK;
     final SequentialModel.Workspace ws;
-    final boolean cross;
     final boolean categories;
     int[] candItems = new int[0];
     int[] candCates = new int[0];
@@ -269,7 +268,6 @@ public final class LeaveOneOut {
       this.categoryOf = categoryOf;
       this.listK = listK;
       this.ws = model.newWorkspace();
-      this.cross = model.requiredFields().contains(HistoryField.CROSS_BUCKETS);
       this.categories = model.requiredFields().contains(HistoryField.CATEGORY_IDS);
       this.ids = new int[Math.max(1, listK)];
       this.scores = new float[Math.max(1, listK)];
@@ -286,30 +284,13 @@ public final class LeaveOneOut {
       int userId = data.userId(u);
       int target = data.items()[last];
       long requestTime = data.timestamps()[last];
-      UserHistory.Builder b = UserHistory.of(Arrays.copyOfRange(data.items(), from, last), n)
-          .timestamps(Arrays.copyOfRange(data.timestamps(), from, last))
-          .requestTime(requestTime)
-          .userId(userId);
-      if (categories) {
-        int[] cates = new int[n];
-        for (int i = 0; i < n; i++) {
-          cates[i] = categoryOf[data.items()[from + i]];
-        }
-        b.categoryIds(cates);
+      UserHistory history;
+      try {
+        history = WorldFeatures.history(model.requiredFields(), data.items(), data.timestamps(),
+          data.hasActions() ? data.actions() : null, categoryOf, from, last, requestTime, userId);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("user " + userId + ": " + e.getMessage(), e);
       }
-      if (data.hasActions()) {
-        b.actionTypes(Arrays.copyOfRange(data.actions(), from, last));
-      }
-      if (cross) {
-        int[] buckets = new int[n * WorldFeatures.CROSS_DIM];
-        try {
-          WorldFeatures.crossBuckets(data.actions(), data.timestamps(), from, last, requestTime, buckets);
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("user " + userId + ": " + e.getMessage(), e);
-        }
-        b.crossBuckets(buckets, WorldFeatures.CROSS_DIM);
-      }
-      UserHistory history = b.build();
       try {
         if (model instanceof NextItemModel next) {
           int got = next.recommend(history, listK, false, ws, ids, 0, scores, 0);
