@@ -142,11 +142,20 @@ def user_history(rng, by_kind, popularity):
 
 
 def main():
+    """``world.py [--users N] [--out DIR]``: the defaults write the shipped world; a larger N writes a
+    log of the same world for throughput runs (``--users 30300`` gives about 10^6 interactions)."""
+    import argparse
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=N_USERS)
+    parser.add_argument("--out", default=OUT)
+    args = parser.parse_args()
+    out = args.out
+    n_users = args.users
     rng = random.Random(SEED)
-    os.makedirs(OUT, exist_ok=True)
+    os.makedirs(out, exist_ok=True)
     items, by_kind = catalogue(rng)
     popularity = {it["item"]: 1.0 / (1 + (i % ITEMS_PER_KIND)) ** 0.8 for i, it in enumerate(items)}
-    with open(os.path.join(OUT, "catalogue.csv"), "w", newline="") as f:
+    with open(os.path.join(out, "catalogue.csv"), "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["item", "name", "category", "category_name", "kind", "price_band"])
         for it in items:
@@ -154,9 +163,9 @@ def main():
     n_rows = 0
     negatives = []
     all_items = [it["item"] for it in items]
-    with gzip.GzipFile(os.path.join(OUT, "interactions.csv.gz"), "wb", compresslevel=9, mtime=0) as raw:
+    with gzip.GzipFile(os.path.join(out, "interactions.csv.gz"), "wb", compresslevel=9, mtime=0) as raw:
         lines = ["user,item,timestamp,action,category\n"]
-        for u in range(1, N_USERS + 1):
+        for u in range(1, n_users + 1):
             hist = user_history(rng, by_kind, popularity)
             while len(hist) < 3:
                 hist += user_history(rng, by_kind, popularity)
@@ -166,11 +175,11 @@ def main():
             seen = {h[0] for h in hist}
             negatives.append([u] + rng.sample([i for i in all_items if i not in seen], N_NEGATIVES))
         raw.write("".join(lines).encode("ascii"))
-    with gzip.GzipFile(os.path.join(OUT, "negatives.csv.gz"), "wb", compresslevel=9, mtime=0) as raw:
+    with gzip.GzipFile(os.path.join(out, "negatives.csv.gz"), "wb", compresslevel=9, mtime=0) as raw:
         lines = ["user," + ",".join(f"neg_{i}" for i in range(1, N_NEGATIVES + 1)) + "\n"]
         lines += [",".join(map(str, row)) + "\n" for row in negatives]
         raw.write("".join(lines).encode("ascii"))
-    print(f"wrote {len(items)} items, {N_USERS} users, {n_rows} interactions to {os.path.normpath(OUT)}")
+    print(f"wrote {len(items)} items, {n_users} users, {n_rows} interactions to {os.path.normpath(out)}")
 
 
 if __name__ == "__main__":
