@@ -2,6 +2,7 @@ package io.github.seqrec.models.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.seqrec.kernels.Backends;
 import io.github.seqrec.models.SequentialModel;
 import io.github.seqrec.models.eval.LeaveOneOut;
 import java.io.IOException;
@@ -30,8 +31,14 @@ class ShippedModelsTest {
 
   @Test
   void everyShippedModelReproducesPyTorchsMetricsOnTheHeldOutSplit() throws IOException {
-    List<String> names = world.modelNames();
-    assertThat(names).contains("din");
+    List<String> shipped = world.modelNames();
+    assertThat(shipped).contains("din", "dien", "tim", "sim", "eta", "twin");
+    // The suite runs once per backend. On the vector backend every shipped model is checked (about
+    // 25 s of CPU); on the scalar backend, whose agreement with the vector one every golden test
+    // checks already, the full split of DIN and DIEN (per-candidate MLP over the history, AUGRU per
+    // candidate) takes minutes, so it checks the others only.
+    List<String> names = Backends.name().equals("scalar")
+        ? shipped.stream().filter(n -> !n.equals("din") && !n.equals("dien")).toList() : shipped;
     StringBuilder report = new StringBuilder();
     for (String name : names) {
       SequentialModel model = world.model(name);
