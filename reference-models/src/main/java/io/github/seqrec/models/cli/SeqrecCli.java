@@ -40,7 +40,8 @@ import picocli.CommandLine.ScopeType;
     mixinStandardHelpOptions = true,
     versionProvider = SeqrecCli.Version.class,
     description = "seqrec: sequential-recommender kernels in pure Java (scalar and Vector API backends).",
-    subcommands = {KernelCommand.class, ModelCommand.class, FitCommand.class, BackendCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {KernelCommand.class, ModelCommand.class, FitCommand.class, EvalCommand.class, DemoCommand.class,
+        BackendCommand.class, CommandLine.HelpCommand.class})
 public final class SeqrecCli implements Runnable {
 
   /** Exit code for input the user can fix. */
