@@ -16,6 +16,8 @@ module io.github.seqrec.models {
   exports io.github.seqrec.models.lifelong;
   exports io.github.seqrec.models.nextitem;
   exports io.github.seqrec.models.layers;
+  exports io.github.seqrec.models.eval;
+  exports io.github.seqrec.models.demo;
   exports io.github.seqrec.models.safetensors;
   exports io.github.seqrec.models.tensors;
 
