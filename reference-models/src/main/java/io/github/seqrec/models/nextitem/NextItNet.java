@@ -19,7 +19,7 @@ import java.io.IOException;
  * {@code nextitnet_residual_block}, block (b); MODELS.md section 5):
  * <pre>
  *   X_0 = E_item[history]                                      n x C, causal zeros before the first action
- *   per block of dilation d:  A = ReLU(LN_1(causalconv_d(X))),  X <- X + ReLU(LN_2(causalconv_2d(A)))
+ *   per block of dilation d:  A = ReLU(LN_1(causalconv_d(X))),  X = X + ReLU(LN_2(causalconv_2d(A)))
  *   u   = ReLU(X_top[n - 1])                                   the user embedding (C)
  *   y_j = u . W_o[j] + b_o[j]                                  candidate and catalogue scores
  * </pre>
