@@ -230,7 +230,25 @@ public final class TransformerBlock {
   public void forward(float[] x, int xOff, int from, int to, boolean causal, int valid, float[] keyBias,
                       KvCache cache, int layer, long[] times, int timesOff, long nextOfLast,
                       float[] scratch, int scratchOff) {
+    forward(x, xOff, from, to, from, causal, valid, keyBias, cache, layer, times, timesOff, nextOfLast, scratch,
+        scratchOff);
+  }
+
+  /**
+   * {@link #forward(float[], int, int, int, boolean, int, float[], KvCache, int, long[], int, long, float[], int)}
+   * where only rows {@code [queryFrom, to)} need outputs (the last layer of an encoder read at its
+   * last position): keys and values are still computed and cached for every row of
+   * {@code [from, to)}, but attention, the output projection and the feed-forward run for the
+   * query rows only. Their outputs land at {@code x[xOff + (queryFrom - from) d ..]}; the other
+   * rows of {@code x} are left as they were (the pre-LN input of a later row is not needed).
+   */
+  public void forward(float[] x, int xOff, int from, int to, int queryFrom, boolean causal, int valid,
+                      float[] keyBias, KvCache cache, int layer, long[] times, int timesOff, long nextOfLast,
+                      float[] scratch, int scratchOff) {
     int rows = to - from;
+    if (queryFrom < from || queryFrom >= to) {
+      throw new IllegalArgumentException("queryFrom must be in [from = " + from + ", to = " + to + "), got " + queryFrom);
+    }
     if (from < 0 || rows < 1 || to > cache.capacity) {
       throw new IllegalArgumentException("rows [from, to) must satisfy 0 <= from < to <= cache capacity "
           + cache.capacity + ", got [" + from + ", " + to + ")");
@@ -251,17 +269,21 @@ public final class TransformerBlock {
     int tmp = att + rows * heads * dv;
     int rest = tmp + rows * d;
     if (hstu) {
-      forwardHstu(x, xOff, from, to, cache, layer, times, timesOff, nextOfLast, scratch, qkvBuf, att, tmp, rest);
+      forwardHstu(x, xOff, from, to, queryFrom, cache, layer, times, timesOff, nextOfLast, scratch, qkvBuf, att, tmp,
+          rest);
     } else {
-      forwardSoftmax(x, xOff, from, to, causal, valid, keyBias, cache, layer, scratch, qkvBuf, att, tmp, rest);
+      forwardSoftmax(x, xOff, from, to, queryFrom, causal, valid, keyBias, cache, layer, scratch, qkvBuf, att, tmp,
+          rest);
     }
   }
 
-  private void forwardSoftmax(float[] x, int xOff, int from, int to, boolean causal, int valid, float[] keyBias,
-                              KvCache cache, int layer, float[] s, int qkvBuf, int att, int tmp, int rest) {
+  private void forwardSoftmax(float[] x, int xOff, int from, int to, int queryFrom, boolean causal, int valid,
+                              float[] keyBias, KvCache cache, int layer, float[] s, int qkvBuf, int att, int tmp,
+                              int rest) {
     int rows = to - from;
     int w = qkvWidth();
     int kw = heads * dk;
+    int vw = heads * dv;
     // [Q | K | V] = y W_qkvᵀ + b with y = x (post-LN) or LN_1(x) (pre-LN): one GEMM
     if (placement == NormPlacement.PRE) {
       Normalization.layerNorm(x, xOff, s, tmp, rows, d, norm1Gamma, norm1Beta, eps);
@@ -273,46 +295,51 @@ public final class TransformerBlock {
     float[] values = cache.values[layer];
     for (int r = 0; r < rows; r++) {
       System.arraycopy(s, qkvBuf + r * w + kw, keys, (from + r) * kw, kw);
-      System.arraycopy(s, qkvBuf + r * w + 2 * kw, values, (from + r) * heads * dv, heads * dv);
+      System.arraycopy(s, qkvBuf + r * w + 2 * kw, values, (from + r) * vw, vw);
     }
+    int q0 = queryFrom - from;                 // first query row within this pass
+    int qRows = to - queryFrom;
     int ffnBuf = rest;
     int attScratch = ffnBuf + rows * ffn1.outFeatures();
-    if (from == 0) {
-      Attention.selfAttention(s, qkvBuf, w, keys, 0, kw, values, 0, heads * dv, to, valid, heads, dk, dv, causal,
-          scale, keyBias, 0, 0, s, att, heads * dv, s, attScratch);
+    if (queryFrom == 0) {
+      Attention.selfAttention(s, qkvBuf, w, keys, 0, kw, values, 0, vw, to, valid, heads, dk, dv, causal,
+          scale, keyBias, 0, 0, s, att, vw, s, attScratch);
     } else {
       if (keyBias != null) {
-        throw new IllegalArgumentException("keyBias is supported on full passes (from = 0) only");
+        throw new IllegalArgumentException("keyBias is supported when every row is a query (queryFrom = 0) only");
       }
-      for (int r = 0; r < rows; r++) {
-        int seen = from + r + 1;      // causal: row from + r sees rows 0 .. from + r
-        Attention.targetAttention(s, qkvBuf + r * w, 1, keys, 0, values, 0, seen, seen, heads, dk, dv, scale,
-            null, 0, 0, 0, s, att + r * heads * dv, s, attScratch);
+      for (int r = 0; r < qRows; r++) {
+        int i = queryFrom + r;
+        int seen = causal ? i + 1 : valid;     // causal: row i sees rows 0 .. i
+        Attention.targetAttention(s, qkvBuf + (q0 + r) * w, 1, keys, 0, values, 0, seen, seen, heads, dk, dv, scale,
+            null, 0, 0, 0, s, att + r * vw, s, attScratch);
       }
     }
+    int xq = xOff + q0 * d;
     // x = LN_1(x + W_o a + b_o) (post) or x + W_o a + b_o (pre): the residual via the GEMM's accumulate
-    Dense.linear(s, att, rows, out, x, xOff, true);
+    Dense.linear(s, att, qRows, out, x, xq, true);
     if (placement == NormPlacement.POST) {
-      Normalization.layerNorm(x, xOff, x, xOff, rows, d, norm1Gamma, norm1Beta, eps);
-      Dense.linear(x, xOff, rows, ffn1, s, ffnBuf, false);
+      Normalization.layerNorm(x, xq, x, xq, qRows, d, norm1Gamma, norm1Beta, eps);
+      Dense.linear(x, xq, qRows, ffn1, s, ffnBuf, false);
     } else {
-      Normalization.layerNorm(x, xOff, s, tmp, rows, d, norm2Gamma, norm2Beta, eps);
-      Dense.linear(s, tmp, rows, ffn1, s, ffnBuf, false);
+      Normalization.layerNorm(x, xq, s, tmp, qRows, d, norm2Gamma, norm2Beta, eps);
+      Dense.linear(s, tmp, qRows, ffn1, s, ffnBuf, false);
     }
-    int n = rows * ffn1.outFeatures();
+    int n = qRows * ffn1.outFeatures();
     if (activation == FeedForward.RELU) {
       Activations.relu(s, ffnBuf, s, ffnBuf, n);
     } else {
       Activations.gelu(s, ffnBuf, s, ffnBuf, n);
     }
-    Dense.linear(s, ffnBuf, rows, ffn2, x, xOff, true);
+    Dense.linear(s, ffnBuf, qRows, ffn2, x, xq, true);
     if (placement == NormPlacement.POST) {
-      Normalization.layerNorm(x, xOff, x, xOff, rows, d, norm2Gamma, norm2Beta, eps);
+      Normalization.layerNorm(x, xq, x, xq, qRows, d, norm2Gamma, norm2Beta, eps);
     }
   }
 
-  private void forwardHstu(float[] x, int xOff, int from, int to, KvCache cache, int layer, long[] times, int timesOff,
-                           long nextOfLast, float[] s, int qkvBuf, int att, int tmp, int rest) {
+  private void forwardHstu(float[] x, int xOff, int from, int to, int queryFrom, KvCache cache, int layer,
+                           long[] times, int timesOff, long nextOfLast, float[] s, int qkvBuf, int att, int tmp,
+                           int rest) {
     if (times == null || timesOff < 0 || timesOff + (long) to > times.length) {
       throw new IllegalArgumentException("times must hold " + to + " timestamps from " + timesOff + ", got "
           + (times == null ? "null" : times.length));
@@ -342,7 +369,9 @@ public final class TransformerBlock {
     int panel = rest;
     int biasPanel = panel + Math.min(HSTU_ROW_BLOCK, rows) * to;
     float invN = 1f / rab.n;
-    for (int i0 = from; i0 < to; i0 += HSTU_ROW_BLOCK) {
+    int q0 = queryFrom - from;
+    int qRows = to - queryFrom;
+    for (int i0 = queryFrom; i0 < to; i0 += HSTU_ROW_BLOCK) {
       int rb = Math.min(HSTU_ROW_BLOCK, to - i0);
       int n = i0 + rb;                           // keys this block's rows may see
       for (int r = 0; r < rb; r++) {
@@ -366,18 +395,19 @@ public final class TransformerBlock {
           }
           java.util.Arrays.fill(s, row + last + 1, row + n, 0f);
         }
-        Dense.gemm(s, panel, n, rb, n, values, h * dv, uw, dv, null, 0, s, att + (i0 - from) * uw + h * dv, uw, false);
+        Dense.gemm(s, panel, n, rb, n, values, h * dv, uw, dv, null, 0, s, att + (i0 - queryFrom) * uw + h * dv, uw,
+            false);
       }
     }
     // y = U * LN(A V);  x = x + W_o y + b_o
-    Normalization.layerNorm(s, att, s, att, rows, uw, null, null, eps);
-    for (int r = 0; r < rows; r++) {
+    Normalization.layerNorm(s, att, s, att, qRows, uw, null, null, eps);
+    for (int r = 0; r < qRows; r++) {
       int a = att + r * uw;
-      int u = qkvBuf + r * w;
+      int u = qkvBuf + (q0 + r) * w;
       for (int c = 0; c < uw; c++) {
         s[a + c] *= s[u + c];
       }
     }
-    Dense.linear(s, att, rows, out, x, xOff, true);
+    Dense.linear(s, att, qRows, out, x, xOff + q0 * d, true);
   }
 }

@@ -89,7 +89,8 @@ final class Bert4RecCore {
     }
     Normalization.layerNorm(x, 0, x, 0, rows, d, embGamma, embBeta, eps);
     for (int l = 0; l < blocks.length; l++) {
-      blocks[l].forward(x, 0, 0, rows, false, rows, null, s.cache, l, null, 0, 0L, s.block, 0);
+      int queryFrom = l == blocks.length - 1 ? len : 0;     // the last layer is read at [MASK] only
+      blocks[l].forward(x, 0, 0, rows, queryFrom, false, rows, null, s.cache, l, null, 0, 0L, s.block, 0);
     }
     Dense.linear(x, len * d, 1, outDense, s.head, 0, false);
     Activations.gelu(s.head, 0, s.head, 0, d);

@@ -100,7 +100,9 @@ final class HstuCore {
   /** Runs rows {@code [from, to)} (inputs already embedded in {@code x}) through every block. */
   private void run(float[] x, int from, int to, KvCache cache, long[] times, long nextOfLast, Scratch s) {
     for (int l = 0; l < blocks.length; l++) {
-      blocks[l].forward(x, 0, from, to, true, to, null, cache, l, times, 0, nextOfLast, s.block, 0);
+      // the last layer needs the most recent row's output only (every row's keys and values are cached)
+      int queryFrom = l == blocks.length - 1 ? to - 1 : from;
+      blocks[l].forward(x, 0, from, to, queryFrom, true, to, null, cache, l, times, 0, nextOfLast, s.block, 0);
     }
   }
 

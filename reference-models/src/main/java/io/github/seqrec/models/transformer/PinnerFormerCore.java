@@ -128,7 +128,8 @@ final class PinnerFormerCore {
       x[e] += posTable[e];
     }
     for (int l = 0; l < blocks.length; l++) {
-      blocks[l].forward(x, 0, 0, len, true, len, null, s.cache, l, null, 0, 0L, s.block, 0);
+      int queryFrom = l == blocks.length - 1 ? len - 1 : 0;  // the last layer is read at the latest action only
+      blocks[l].forward(x, 0, 0, len, queryFrom, true, len, null, s.cache, l, null, 0, 0L, s.block, 0);
     }
     float[] h = s.head;
     Normalization.layerNorm(x, (len - 1) * d, h, 0, 1, d, finalGamma, finalBeta, eps);

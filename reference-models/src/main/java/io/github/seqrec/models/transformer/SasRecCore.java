@@ -111,7 +111,9 @@ final class SasRecCore {
       embed(items[first + r], position(r, len), x, r * d);
     }
     for (int l = 0; l < blocks.length; l++) {
-      blocks[l].forward(x, 0, 0, len, true, len, null, cache, l, null, 0, 0L, s.block, 0);
+      // the last layer needs the most recent row's output only (every row's keys and values are cached)
+      int queryFrom = l == blocks.length - 1 ? len - 1 : 0;
+      blocks[l].forward(x, 0, 0, len, queryFrom, true, len, null, cache, l, null, 0, 0L, s.block, 0);
     }
     cache.setRows(len);
     Normalization.layerNorm(x, (len - 1) * d, out, outOff, 1, d, lastGamma, lastBeta, eps);
