@@ -74,7 +74,7 @@ __device__ __forceinline__ float att_finish(float acc, float total, int valid) {
 // (max, sum, acc[dv]) go to partial[((b*heads + h)*splits + y)*(dv+2)] for seqrec_attention_combine.
 extern "C" __global__ void __launch_bounds__(ATT_THREADS)
 seqrec_target_attention(const float* __restrict__ q, long long ldq,
-                        const float* __restrict__ k, int ldk, const float* __restrict__ v, int ldv,
+                        const float* __restrict__ k, long long ldk, const float* __restrict__ v, long long ldv,
                         const int* __restrict__ index, long long indexRowStride, long long rowBase, int nRows,
                         const float* __restrict__ bias, long long biasRowStride, long long biasHeadStride,
                         const int* __restrict__ validLen, int validAll,
@@ -249,21 +249,22 @@ seqrec_attention_combine(const float* __restrict__ partial, int splits, int head
   for (int sp = 0; sp < splits; sp++) {
     mx = fmaxf(mx, p[(long long)sp * (dv + 2)]);
   }
+  // Every split is weighted, none skipped: a split with no finite score (max -Infinity) has weight 0
+  // and sums 0, except when a NaN score made its sums NaN (its max stays -Infinity, since NaN > max
+  // is false), and that NaN must reach the output as it does on the CPU (0 * NaN = NaN).
   float total = 0.0f;
   for (int sp = 0; sp < splits; sp++) {
     float ms = p[(long long)sp * (dv + 2)];
-    if (ms != NEG_INF) {
-      total += p[(long long)sp * (dv + 2) + 1] * expf(ms - mx);
-    }
+    float w = ms == NEG_INF ? 0.0f : expf(ms - mx);
+    total += p[(long long)sp * (dv + 2) + 1] * w;
   }
   float* o = out + (long long)b * ldo + (long long)h * dv;
   for (int j = threadIdx.x; j < dv; j += blockDim.x) {
     float a = 0.0f;
     for (int sp = 0; sp < splits; sp++) {
       float ms = p[(long long)sp * (dv + 2)];
-      if (ms != NEG_INF) {
-        a += p[(long long)sp * (dv + 2) + 2 + j] * expf(ms - mx);
-      }
+      float w = ms == NEG_INF ? 0.0f : expf(ms - mx);
+      a += p[(long long)sp * (dv + 2) + 2 + j] * w;
     }
     o[j] = att_finish(a, total, valid);
   }

@@ -29,6 +29,7 @@ struct dim3 {
 struct float4 {
   float x, y, z, w;
 };
+inline float4 make_float4(float x, float y, float z, float w) { return float4{x, y, z, w}; }
 
 namespace emu {
 
@@ -49,6 +50,7 @@ struct Runtime {
   dim3 blockIdx, blockDim, gridDim;
   std::vector<unsigned char> dynamicShared;
   std::vector<uint64_t> slots;
+  std::vector<float> mmaSlots;  // 10 values per lane for the emulated mma.sync
   std::function<void()> body;
   std::string error;
 };
@@ -214,6 +216,7 @@ inline int pickIndex(int, int arg) { return arg & 31; }
 #define __forceinline__ inline
 #define __launch_bounds__(...)
 #define __restrict__ __restrict
+#define __align__(n) __attribute__((aligned(n)))
 #define __shared__ static
 #define SEQREC_DYNAMIC_SHARED(type, name) type* name = reinterpret_cast<type*>(emu::dynamicShared())
 #define threadIdx (emu::rt().current->tid)
@@ -265,3 +268,48 @@ inline int min(int a, int b) { return a < b ? a : b; }
 inline int max(int a, int b) { return a > b ? a : b; }
 inline long long min(long long a, long long b) { return a < b ? a : b; }
 inline long long max(long long a, long long b) { return a > b ? a : b; }
+
+// TF32 tensor-core helpers of common.cuh. cvt.rna.tf32.f32: keep 10 mantissa bits, rounding to
+// nearest with ties away from zero (adding half of the dropped part to the magnitude does that);
+// NaN and infinities pass unchanged.
+inline unsigned seqrec_to_tf32(float x) {
+  unsigned u = __float_as_uint(x);
+  if ((u & 0x7f800000u) != 0x7f800000u) {
+    u = (u + 0x1000u) & 0xffffe000u;
+  }
+  return u;
+}
+
+// mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 as a warp collective: every lane publishes its
+// fragments (the PTX ISA layout: g = lane / 4, t = lane % 4; a: A[g][t], A[g+8][t], A[g][t+4],
+// A[g+8][t+4]; b: B[t][g], B[t+4][g]; d: D[g][2t], D[g][2t+1], D[g+8][2t], D[g+8][2t+1]), then each
+// computes its four sums D += A B in FP32, depth 0 to 7 (products of TF32 values are exact in FP32).
+inline void seqrec_mma_tf32_16x8x8(float* d, const unsigned* a, const unsigned* b) {
+  emu::Runtime& r = emu::rt();
+  const int me = r.current->linear;
+  const int base = me & ~31;
+  if (r.mmaSlots.size() < r.fibers.size() * 10) r.mmaSlots.assign(r.fibers.size() * 10, 0.0f);
+  float* mine = &r.mmaSlots[me * 10];
+  for (int i = 0; i < 4; i++) mine[i] = __uint_as_float(a[i]);
+  mine[4] = __uint_as_float(b[0]);
+  mine[5] = __uint_as_float(b[1]);
+  for (int i = 0; i < 4; i++) mine[6 + i] = d[i];
+  emu::yield(emu::AT_WARP);
+  float A[16][8], B[8][8], C[16][8];
+  for (int lane = 0; lane < 32; lane++) {
+    const int g = lane >> 2, t = lane & 3;
+    const float* s = &r.mmaSlots[(base + lane) * 10];
+    A[g][t] = s[0]; A[g + 8][t] = s[1]; A[g][t + 4] = s[2]; A[g + 8][t + 4] = s[3];
+    B[t][g] = s[4]; B[t + 4][g] = s[5];
+    C[g][2 * t] = s[6]; C[g][2 * t + 1] = s[7]; C[g + 8][2 * t] = s[8]; C[g + 8][2 * t + 1] = s[9];
+  }
+  const int g = (me & 31) >> 2, t = me & 3;
+  const int rows[4] = {g, g, g + 8, g + 8};
+  const int cols[4] = {2 * t, 2 * t + 1, 2 * t, 2 * t + 1};
+  for (int e = 0; e < 4; e++) {
+    float acc = C[rows[e]][cols[e]];
+    for (int p = 0; p < 8; p++) acc += A[rows[e]][p] * B[p][cols[e]];
+    d[e] = acc;
+  }
+  emu::yield(emu::AT_WARP);  // every lane has read the slots before any lane writes them again
+}

@@ -84,6 +84,7 @@ std::function<void(const std::vector<Param>&)> kernel(void (*fn)(A...)) {
 
 const std::map<std::string, std::function<void(const std::vector<Param>&)>> kernels = {
     {"seqrec_gemm", kernel(seqrec_gemm)},
+    {"seqrec_gemm_tf32", kernel(seqrec_gemm_tf32)},
     {"seqrec_copy", kernel(seqrec_copy)},
     {"seqrec_target_attention", kernel(seqrec_target_attention)},
     {"seqrec_attention_combine", kernel(seqrec_attention_combine)},

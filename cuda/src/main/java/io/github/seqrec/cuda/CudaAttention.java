@@ -36,24 +36,28 @@ public final class CudaAttention {
                                      DeviceFloats v, long vOff, int l, int valid, int heads, int dk, int dv,
                                      float scale, DeviceFloats bias, long biasOff, long biasTargetStride,
                                      long biasHeadStride, DeviceFloats out, long outOff) {
-    checkDims(b, l, heads, dk, dv);
-    DeviceChecks.inRange("valid", valid, 0, l);
-    DeviceChecks.finite("scale", scale);
-    long qw = (long) heads * dk;
-    long vw = (long) heads * dv;
-    DeviceChecks.region("q", q, qOff, b * qw);
-    DeviceChecks.region("k", k, kOff, l * qw);
-    DeviceChecks.region("v", v, vOff, l * vw);
-    DeviceChecks.region("out", out, outOff, b * vw);
-    long biasSpan = checkBias(bias, biasOff, biasTargetStride, biasHeadStride, b, heads, l);
-    checkOutput(out, outOff, b * vw, q, qOff, b * qw, k, kOff, l * qw, v, vOff, l * vw, bias, biasOff, biasSpan);
-    CudaContext ctx = DeviceChecks.sameContext(q, k, v, bias, out);
-    if (b == 0) {
-      return;
-    }
-    ctx.run(() -> launch(ctx, q.at(qOff), qw, k.at(kOff), v.at(vOff), null, 0, 0, l,
-        bias == null ? null : bias.at(biasOff), biasTargetStride, biasHeadStride, null, valid,
-        b, heads, dk, dv, l, scale, out.at(outOff), vw, null));
+    // Validated and launched holding the context: no buffer can be closed in between.
+    DeviceChecks.locked(DeviceChecks.contextOf(q, k, v, bias, out), () -> {
+      checkDims(b, l, heads, dk, dv);
+      DeviceChecks.inRange("valid", valid, 0, l);
+      DeviceChecks.finite("scale", scale);
+      long qw = (long) heads * dk;
+      long vw = (long) heads * dv;
+      DeviceChecks.region("q", q, qOff, b * qw);
+      DeviceChecks.region("k", k, kOff, l * qw);
+      DeviceChecks.region("v", v, vOff, l * vw);
+      DeviceChecks.region("out", out, outOff, b * vw);
+      long biasSpan = checkBias(bias, biasOff, biasTargetStride, biasHeadStride, b, heads, l);
+      checkOutput(out, outOff, b * vw, q, qOff, b * qw, k, kOff, l * qw, v, vOff, l * vw, bias, biasOff, biasSpan);
+      CudaContext ctx = DeviceChecks.sameContext(q, k, v, bias, out);
+      if (b == 0) {
+        return null;
+      }
+      ctx.run(() -> launch(ctx, q.at(qOff), qw, k.at(kOff), v.at(vOff), null, 0, 0, l,
+          bias == null ? null : bias.at(biasOff), biasTargetStride, biasHeadStride, null, valid,
+          b, heads, dk, dv, l, scale, out.at(outOff), vw, null));
+      return null;
+    });
   }
 
   /**
@@ -75,49 +79,53 @@ public final class CudaAttention {
                                              int m, DeviceInts count, long countOff, int heads, int dk, int dv,
                                              float scale, DeviceFloats bias, long biasOff, long biasTargetStride,
                                              long biasHeadStride, DeviceFloats out, long outOff) {
-    checkDims(b, n, heads, dk, dv);
-    DeviceChecks.nonNegative("m", m);
-    DeviceChecks.finite("scale", scale);
-    long qw = (long) heads * dk;
-    long vw = (long) heads * dv;
-    DeviceChecks.region("q", q, qOff, b * qw);
-    DeviceChecks.region("k", k, kOff, n * qw);
-    DeviceChecks.region("v", v, vOff, n * vw);
-    DeviceChecks.region("out", out, outOff, b * vw);
-    if (count != null) {
-      DeviceChecks.region("count", count, countOff, b);
-    }
-    if (index == null) {
-      if ((long) b * m > n) {
-        throw new IllegalArgumentException("without an index, target t uses rows t m .. t m + m - 1, so n must be >= b m = "
-            + (long) b * m + ", got " + n);
+    // Validated and launched holding the context: no buffer can be closed in between.
+    DeviceChecks.locked(DeviceChecks.contextOf(q, k, v, index, count, bias, out), () -> {
+      checkDims(b, n, heads, dk, dv);
+      DeviceChecks.nonNegative("m", m);
+      DeviceChecks.finite("scale", scale);
+      long qw = (long) heads * dk;
+      long vw = (long) heads * dv;
+      DeviceChecks.region("q", q, qOff, b * qw);
+      DeviceChecks.region("k", k, kOff, n * qw);
+      DeviceChecks.region("v", v, vOff, n * vw);
+      DeviceChecks.region("out", out, outOff, b * vw);
+      if (count != null) {
+        DeviceChecks.region("count", count, countOff, b);
       }
-    } else {
-      DeviceChecks.region("index", index, indexOff, (long) b * m);
-    }
-    long biasSpan = checkBias(bias, biasOff, biasTargetStride, biasHeadStride, b, heads, n);
-    checkOutput(out, outOff, b * vw, q, qOff, b * qw, k, kOff, n * qw, v, vOff, n * vw, bias, biasOff, biasSpan);
-    CudaContext ctx = DeviceChecks.sameContext(q, k, v, index, count, bias, out);
-    if (b == 0) {
-      return;
-    }
-    ctx.run(() -> {
-      long[] status = (index != null || count != null) ? new long[1] : null;
-      launch(ctx, q.at(qOff), qw, k.at(kOff), v.at(vOff), index == null ? null : index.at(indexOff), m,
-          index == null ? m : 0, n, bias == null ? null : bias.at(biasOff), biasTargetStride, biasHeadStride,
-          count == null ? null : count.at(countOff), m, b, heads, dk, dv, m, scale, out.at(outOff), vw, status);
-      if (status != null && status[0] != -1L) {
-        int t = (int) (status[0] >>> 32);
-        int j = (int) (status[0] & 0xffffffffL) - 1;
-        int[] value = new int[1];
-        if (j < 0) {
-          count.copyTo(countOff + t, value, 0, 1);
-          throw new IllegalArgumentException("count[" + t + "] must be in [0, m = " + m + "], got " + value[0]);
+      if (index == null) {
+        if ((long) b * m > n) {
+          throw new IllegalArgumentException("without an index, target t uses rows t m .. t m + m - 1, so n must be >= b m = "
+              + (long) b * m + ", got " + n);
         }
-        index.copyTo(indexOff + (long) t * m + j, value, 0, 1);
-        throw new IllegalArgumentException("index[" + t + " * m + " + j + "] must be a row in [0, n = " + n
-            + "), got " + value[0]);
+      } else {
+        DeviceChecks.region("index", index, indexOff, (long) b * m);
       }
+      long biasSpan = checkBias(bias, biasOff, biasTargetStride, biasHeadStride, b, heads, n);
+      checkOutput(out, outOff, b * vw, q, qOff, b * qw, k, kOff, n * qw, v, vOff, n * vw, bias, biasOff, biasSpan);
+      CudaContext ctx = DeviceChecks.sameContext(q, k, v, index, count, bias, out);
+      if (b == 0) {
+        return null;
+      }
+      ctx.run(() -> {
+        long[] status = (index != null || count != null) ? new long[1] : null;
+        launch(ctx, q.at(qOff), qw, k.at(kOff), v.at(vOff), index == null ? null : index.at(indexOff), m,
+            index == null ? m : 0, n, bias == null ? null : bias.at(biasOff), biasTargetStride, biasHeadStride,
+            count == null ? null : count.at(countOff), m, b, heads, dk, dv, m, scale, out.at(outOff), vw, status);
+        if (status != null && status[0] != -1L) {
+          int t = (int) (status[0] >>> 32);
+          int j = (int) (status[0] & 0xffffffffL) - 1;
+          int[] value = new int[1];
+          if (j < 0) {
+            count.copyTo(countOff + t, value, 0, 1);
+            throw new IllegalArgumentException("count[" + t + "] must be in [0, m = " + m + "], got " + value[0]);
+          }
+          index.copyTo(indexOff + (long) t * m + j, value, 0, 1);
+          throw new IllegalArgumentException("index[" + t + " * m + " + j + "] must be a row in [0, n = " + n
+              + "), got " + value[0]);
+        }
+      });
+      return null;
     });
   }
 
@@ -135,10 +143,10 @@ public final class CudaAttention {
     if (status != null) {
       ctx.fill32(statusPtr.memory(), statusPtr.byteOffset(), -1, 2);
     }
-    int ldk = heads * dk;
-    int ldv = heads * dv;
+    long ldk = (long) heads * dk;
+    long ldv = (long) heads * dv;
     ctx.launch("seqrec_target_attention", pairs, split.splits(), Geometry.ATTENTION_THREADS, 0,
-        q, new Arg.I64(ldq), k, new Arg.I32(ldk), v, new Arg.I32(ldv),
+        q, new Arg.I64(ldq), k, new Arg.I64(ldk), v, new Arg.I64(ldv),
         index == null ? nil : index, new Arg.I64(indexRowStride), new Arg.I64(rowBase), new Arg.I32(nRows),
         bias == null ? nil : bias, new Arg.I64(biasRowStride), new Arg.I64(biasHeadStride),
         validLen == null ? nil : validLen, new Arg.I32(validAll),

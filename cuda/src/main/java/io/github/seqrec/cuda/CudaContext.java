@@ -42,6 +42,8 @@ import java.util.Set;
  * still open and releases the device.
  */
 public final class CudaContext implements AutoCloseable {
+  /** The driver as opened; every call but the releases in {@link #close()} goes through {@link #driver}. */
+  private final Driver raw;
   private final Driver driver;
   private final CudaDevice device;
   private final Ptx.Target target;
@@ -50,6 +52,8 @@ public final class CudaContext implements AutoCloseable {
   private Driver.Memory workspace;
   private boolean closed;
   private boolean deferSync;
+  /** The first sticky execution error (the CUDA context is unusable after it), or null. */
+  private CudaException sticky;
 
   /** A loaded entry point and its PTX parameter list. */
   record Kernel(String name, Driver.Function function, List<Ptx.ParamKind> params) {}
@@ -61,7 +65,8 @@ public final class CudaContext implements AutoCloseable {
   public static final String PTX_PROPERTY = "seqrec.cuda.ptx";
 
   private CudaContext(Driver driver, Ptx.Target target) {
-    this.driver = driver;
+    this.raw = driver;
+    this.driver = new StickyGuard();
     this.device = driver.device();
     this.target = target;
     for (Map.Entry<String, List<String>> module : Ptx.MODULES.entrySet()) {
@@ -72,7 +77,7 @@ public final class CudaContext implements AutoCloseable {
           throw new IllegalStateException(Ptx.resourceName(module.getKey(), target) + " has no entry " + entry);
         }
       }
-      List<Driver.Function> functions = driver.loadModule(module.getKey() + "." + target.fileTag() + ".ptx",
+      List<Driver.Function> functions = raw.loadModule(module.getKey() + "." + target.fileTag() + ".ptx",
           Ptx.withNul(ptx), module.getValue());
       for (Driver.Function f : functions) {
         kernels.put(f.name(), new Kernel(f.name(), f, signatures.get(f.name())));
@@ -101,9 +106,22 @@ public final class CudaContext implements AutoCloseable {
 
   /** Loads the kernels on an already opened driver (the JCuda backend, or the tests' emulator). */
   static CudaContext open(Driver driver) throws CudaUnavailableException {
+    return open(driver, System.getProperty(PTX_PROPERTY, "auto"));
+  }
+
+  /**
+   * Opens GPU {@code ordinal} with the PTX build {@code ptxTarget} ({@code auto}, {@code sm_90} or
+   * {@code compute_75}) whatever {@value #PTX_PROPERTY} says: the device check runs both builds
+   * in one JVM.
+   */
+  static CudaContext open(int ordinal, String ptxTarget) throws CudaUnavailableException {
+    return open(JCudaBackend.open(ordinal), ptxTarget);
+  }
+
+  static CudaContext open(Driver driver, String ptxTarget) throws CudaUnavailableException {
     Ptx.Target target;
     try {
-      target = chooseTarget(driver.device());
+      target = chooseTarget(driver.device(), ptxTarget);
     } catch (CudaUnavailableException | RuntimeException e) {
       driver.close();
       throw e;
@@ -118,19 +136,40 @@ public final class CudaContext implements AutoCloseable {
       }
       CudaDevice d = driver.device();
       throw new CudaUnavailableException(Reason.PTX_REJECTED, "the driver (CUDA " + d.driverVersionString()
-          + ") rejected seqrec's PTX for " + d.name() + ": " + e.getMessage(), e);
+          + ") rejected seqrec's PTX " + target.fileTag() + " (ISA " + Ptx.isaString(isa(target)) + ") for " + d.name()
+          + ": " + e.getMessage(), e);
     }
   }
 
-  private static Ptx.Target chooseTarget(CudaDevice device) throws CudaUnavailableException {
-    String wanted = System.getProperty(PTX_PROPERTY, "auto").trim();
+  private static final Map<Ptx.Target, Integer> ISA = new java.util.EnumMap<>(Ptx.Target.class);
+
+  /** The PTX ISA of a shipped build (the highest among its modules). */
+  static synchronized int isa(Ptx.Target target) {
+    return ISA.computeIfAbsent(target, Ptx::isaVersion);
+  }
+
+  /** The oldest driver (CUDA version, {@code 11080} = 11.8) that loads the shipped build {@code target}. */
+  public static int minimumDriver(Ptx.Target target) {
+    return Math.max(JCudaBackend.MIN_DRIVER_VERSION, Ptx.minimumDriverFor(isa(target)));
+  }
+
+  private static Ptx.Target chooseTarget(CudaDevice device, String wanted) throws CudaUnavailableException {
+    wanted = wanted.trim();
     int cc = device.computeCapability();
     if (wanted.equals("auto")) {
-      Ptx.Target t = Ptx.targetFor(cc);
-      if (t == null) {
+      Ptx.Target runs = null;
+      for (Ptx.Target t : Ptx.Target.values()) {
+        if (cc >= t.minCapability()) {
+          if (device.driverVersion() >= minimumDriver(t)) {
+            return t;
+          }
+          runs = runs == null ? t : runs;
+        }
+      }
+      if (runs == null) {
         throw new CudaUnavailableException(Reason.DEVICE_TOO_OLD, device + ": compute capability 7.5 or higher is needed");
       }
-      return t;
+      throw driverTooOld(device, runs);
     }
     for (Ptx.Target t : Ptx.Target.values()) {
       if (t.fileTag().equals(wanted)) {
@@ -139,10 +178,19 @@ public final class CudaContext implements AutoCloseable {
               + " capability " + t.minCapability() / 10 + "." + t.minCapability() % 10 + ", " + device.name() + " has "
               + device.major() + "." + device.minor());
         }
+        if (device.driverVersion() < minimumDriver(t)) {
+          throw driverTooOld(device, t);
+        }
         return t;
       }
     }
     throw new IllegalArgumentException("-D" + PTX_PROPERTY + " must be auto, sm_90 or compute_75, got '" + wanted + "'");
+  }
+
+  private static CudaUnavailableException driverTooOld(CudaDevice device, Ptx.Target t) {
+    return new CudaUnavailableException(Reason.DRIVER_TOO_OLD, "the CUDA driver supports CUDA "
+        + device.driverVersionString() + ", but seqrec's " + t.fileTag() + " PTX (ISA " + Ptx.isaString(isa(t))
+        + ") needs CUDA " + Ptx.cudaVersionString(minimumDriver(t)) + " or newer");
   }
 
   /** The opened device. */
@@ -155,8 +203,32 @@ public final class CudaContext implements AutoCloseable {
     return target.fileTag();
   }
 
+  /** The PTX ISA of the loaded build, as {@code "7.8"}. */
+  public String ptxIsa() {
+    return Ptx.isaString(isa(target));
+  }
+
   public synchronized boolean isClosed() {
     return closed;
+  }
+
+  /**
+   * The first sticky execution error this context met (an illegal address, a failed or timed-out
+   * launch, a device-side assert: after one, every later CUDA call in the context fails the same
+   * way), or null. Once it is set, every call throws an {@link IllegalStateException} naming it
+   * without reaching the driver, and the context should be closed and a new one opened (closing
+   * releases the device's primary context, which the driver then recreates clean).
+   */
+  public synchronized CudaException stickyError() {
+    return sticky;
+  }
+
+  /** Driver result codes after which the CUDA context is unusable (the CUDA driver API's error list). */
+  static boolean isSticky(int result) {
+    return switch (result) {
+      case 700, 702, 710, 714, 715, 716, 717, 718, 719 -> true;
+      default -> false;
+    };
   }
 
   /** A new device array of {@code length} floats (contents undefined). */
@@ -213,7 +285,11 @@ public final class CudaContext implements AutoCloseable {
     }
   }
 
-  /** Frees every buffer still open, unloads the kernels and releases the device. Idempotent. */
+  /**
+   * Frees every buffer still open, unloads the kernels and releases the device. Idempotent. After
+   * a sticky error the releases fail with that error again; they are still attempted (so the
+   * primary context's reference is dropped) but not reported.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -222,22 +298,22 @@ public final class CudaContext implements AutoCloseable {
     closed = true;
     CudaException first = null;
     try {
-      driver.makeCurrent();
+      first = attempt(first, raw::makeCurrent);
       List<DeviceBuffer> open = new ArrayList<>(live);
       live.clear();
       for (DeviceBuffer b : open) {
         b.markClosed();
-        first = attempt(first, () -> driver.free(b.memoryUnchecked()));
+        first = attempt(first, () -> raw.free(b.memoryUnchecked()));
       }
       if (workspace != null) {
         Driver.Memory w = workspace;
         workspace = null;
-        first = attempt(first, () -> driver.free(w));
+        first = attempt(first, () -> raw.free(w));
       }
     } finally {
-      first = attempt(first, driver::close);
+      first = attempt(first, raw::close);
     }
-    if (first != null) {
+    if (first != null && sticky == null) {
       throw first;
     }
   }
@@ -277,8 +353,12 @@ public final class CudaContext implements AutoCloseable {
   }
 
   synchronized void release(DeviceBuffer owner, Driver.Memory memory) {
-    if (closed || !live.remove(owner)) {
+    if (owner.closedFlag()) {
       return;
+    }
+    owner.markClosed();
+    if (closed || !live.remove(owner) || sticky != null) {
+      return; // after a sticky error the memory goes with the context when it is closed
     }
     driver.makeCurrent();
     driver.free(memory);
@@ -320,6 +400,16 @@ public final class CudaContext implements AutoCloseable {
     driver.makeCurrent();
     driver.fill32(dst, dstByte, value, count);
     driver.synchronize("cuMemsetD32");
+  }
+
+  /** Runs {@code body} holding the context's lock, without other checks (validation runs inside it). */
+  synchronized <T> T locked(java.util.function.Supplier<T> body) {
+    return body.get();
+  }
+
+  /** Whether {@code buffer} was closed (by itself or with this context); the lock orders it with release. */
+  synchronized boolean isClosed(DeviceBuffer buffer) {
+    return closed || buffer.closedFlag();
   }
 
   /** Runs {@code body} holding the context (current on this thread); kernel families use it. */
@@ -424,6 +514,180 @@ public final class CudaContext implements AutoCloseable {
 
   Driver driver() {
     return driver;
+  }
+
+  /**
+   * The driver as every call sees it: refuses to run once a sticky error was recorded (naming
+   * it, so that it is reported once and not as a new failure of each later call) and records the
+   * first sticky error any call returns. Callers hold the context's lock.
+   */
+  private final class StickyGuard implements Driver {
+    private void refuseIfBroken() {
+      if (sticky != null) {
+        throw new IllegalStateException("the CudaContext is unusable after an earlier sticky CUDA error ("
+            + sticky.getMessage() + "): close it and open a new one");
+      }
+    }
+
+    private CudaException record(CudaException e) {
+      if (sticky == null && isSticky(e.result())) {
+        sticky = e;
+      }
+      return e;
+    }
+
+    @Override
+    public CudaDevice device() {
+      return raw.device();
+    }
+
+    @Override
+    public List<Function> loadModule(String moduleName, byte[] ptxWithNul, List<String> entries) {
+      refuseIfBroken();
+      try {
+        return raw.loadModule(moduleName, ptxWithNul, entries);
+      } catch (CudaException e) {
+        throw record(e);
+      }
+    }
+
+    @Override
+    public Memory alloc(long bytes) {
+      refuseIfBroken();
+      try {
+        return raw.alloc(bytes);
+      } catch (CudaException e) {
+        throw record(e);
+      }
+    }
+
+    @Override
+    public void free(Memory memory) {
+      refuseIfBroken();
+      try {
+        raw.free(memory);
+      } catch (CudaException e) {
+        throw record(e);
+      }
+    }
+
+    @Override
+    public void copyToDevice(Memory dst, long dstByte, Object hostArray, long hostByte, long bytes) {
+      refuseIfBroken();
+      try {
+        raw.copyToDevice(dst, dstByte, hostArray, hostByte, bytes);
+      } catch (CudaException e) {
+        throw record(e);
+      }
+    }
+
+    @Override
+    public void copyToHost(Object hostArray, long hostByte, Memory src, long srcByte, long bytes) {
+      refuseIfBroken();
+      try {
+        raw.copyToHost(hostArray, hostByte, src, srcByte, bytes);
+      } catch (CudaException e) {
+        throw record(e);
+      }
+    }
+
+    @Override
+    public void copyDeviceToDevice(Memory dst, long dstByte, Memory src, long srcByte, long bytes) {
+      refuseIfBroken();
+      try {
+        raw.copyDeviceToDevice(dst, dstByte, src, srcByte, bytes);
+      } catch (CudaException e) {
+        throw record(e);
+      }
+    }
+
+    @Override
+    public void fill32(Memory dst, long dstByte, int value, long count) {
+      refuseIfBroken();
+      try {
+        raw.fill32(dst, dstByte, value, count);
+      } catch (CudaException e) {
+        throw record(e);
+      }
+    }
+
+    @Override
+    public void launch(Function function, int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ,
+                       int sharedBytes, List<Arg> args) {
+      refuseIfBroken();
+      try {
+        raw.launch(function, gridX, gridY, gridZ, blockX, blockY, blockZ, sharedBytes, args);
+      } catch (CudaException e) {
+        throw record(e);
+      }
+    }
+
+    @Override
+    public void synchronize(String after) {
+      refuseIfBroken();
+      try {
+        raw.synchronize(after);
+      } catch (CudaException e) {
+        throw record(e);
+      }
+    }
+
+    @Override
+    public Event createEvent() {
+      refuseIfBroken();
+      try {
+        return raw.createEvent();
+      } catch (CudaException e) {
+        throw record(e);
+      }
+    }
+
+    @Override
+    public void record(Event event) {
+      refuseIfBroken();
+      try {
+        raw.record(event);
+      } catch (CudaException e) {
+        throw record(e);
+      }
+    }
+
+    @Override
+    public float elapsedMillis(Event start, Event end) {
+      refuseIfBroken();
+      try {
+        return raw.elapsedMillis(start, end);
+      } catch (CudaException e) {
+        throw record(e);
+      }
+    }
+
+    @Override
+    public void destroy(Event event) {
+      if (sticky != null) {
+        return; // the events die with the context
+      }
+      try {
+        raw.destroy(event);
+      } catch (CudaException e) {
+        throw record(e);
+      }
+    }
+
+    @Override
+    public void makeCurrent() {
+      refuseIfBroken();
+      try {
+        raw.makeCurrent();
+      } catch (CudaException e) {
+        throw record(e);
+      }
+    }
+
+    @Override
+    public void close() {
+      raw.close();
+    }
   }
 
   /** Checks that {@code buffer} (nullable) belongs to this context. */

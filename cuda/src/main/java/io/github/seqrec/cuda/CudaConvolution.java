@@ -60,29 +60,33 @@ public final class CudaConvolution {
    */
   public static void causalConv1dRows(DeviceFloats x, long xOff, int batch, int length, int fromRow,
                                       CudaCausalConv conv, DeviceFloats y, long yOff) {
-    DeviceChecks.notNull("conv", conv);
-    if (conv.isClosed()) {
-      throw new IllegalArgumentException("conv is closed");
-    }
-    DeviceChecks.nonNegative("batch", batch);
-    DeviceChecks.nonNegative("length", length);
-    DeviceChecks.inRange("fromRow", fromRow, 0, length);
-    long inStride = (long) length * conv.inChannels();
-    long outRows = length - fromRow;
-    long outStride = outRows * conv.outChannels();
-    DeviceChecks.region("x", x, xOff, batch * inStride);
-    DeviceChecks.region("y", y, yOff, batch * outStride);
-    DeviceChecks.disjoint("x", x, xOff, batch * inStride, "y", y, yOff, batch * outStride);
-    CudaContext ctx = DeviceChecks.sameContext(x, y, conv.taps);
-    long total = batch * outStride;
-    if (total == 0) {
-      return;
-    }
-    ctx.run(() -> ctx.launch("seqrec_causal_conv1d",
-        Geometry.gridStrideBlocks(total, Geometry.THREADS, ctx.device().multiprocessors()), 1, Geometry.THREADS, 0,
-        x.at(xOff), new Arg.I64(inStride), new Arg.I32(length), new Arg.I32(fromRow), conv.taps.at(0),
-        conv.bias == null ? new Arg.Ptr(null, 0) : conv.bias.at(0), new Arg.I32(conv.inChannels()),
-        new Arg.I32(conv.outChannels()), new Arg.I32(conv.kernelSize()), new Arg.I32(conv.dilation()),
-        y.at(yOff), new Arg.I64(outStride), new Arg.I32(batch)));
+    // Validated and launched holding the context: no buffer can be closed in between.
+    DeviceChecks.locked(DeviceChecks.contextOf(x, y, conv == null ? null : conv.taps), () -> {
+      DeviceChecks.notNull("conv", conv);
+      if (conv.isClosed()) {
+        throw new IllegalArgumentException("conv is closed");
+      }
+      DeviceChecks.nonNegative("batch", batch);
+      DeviceChecks.nonNegative("length", length);
+      DeviceChecks.inRange("fromRow", fromRow, 0, length);
+      long inStride = (long) length * conv.inChannels();
+      long outRows = length - fromRow;
+      long outStride = outRows * conv.outChannels();
+      DeviceChecks.region("x", x, xOff, batch * inStride);
+      DeviceChecks.region("y", y, yOff, batch * outStride);
+      DeviceChecks.disjoint("x", x, xOff, batch * inStride, "y", y, yOff, batch * outStride);
+      CudaContext ctx = DeviceChecks.sameContext(x, y, conv.taps);
+      long total = batch * outStride;
+      if (total == 0) {
+        return null;
+      }
+      ctx.run(() -> ctx.launch("seqrec_causal_conv1d",
+          Geometry.gridStrideBlocks(total, Geometry.THREADS, ctx.device().multiprocessors()), 1, Geometry.THREADS, 0,
+          x.at(xOff), new Arg.I64(inStride), new Arg.I32(length), new Arg.I32(fromRow), conv.taps.at(0),
+          conv.bias == null ? new Arg.Ptr(null, 0) : conv.bias.at(0), new Arg.I32(conv.inChannels()),
+          new Arg.I32(conv.outChannels()), new Arg.I32(conv.kernelSize()), new Arg.I32(conv.dilation()),
+          y.at(yOff), new Arg.I64(outStride), new Arg.I32(batch)));
+      return null;
+    });
   }
 }

@@ -22,19 +22,23 @@ public final class CudaHashing {
    */
   public static void signatures(DeviceFloats x, long xOff, int rows, int d, DeviceFloats planes, long planesOff,
                                 int m, DeviceLongs signatures, long sigOff) {
-    DeviceChecks.nonNegative("rows", rows);
-    DeviceChecks.nonNegative("d", d);
-    checkBits(m);
-    DeviceChecks.region("x", x, xOff, (long) rows * d);
-    DeviceChecks.region("planes", planes, planesOff, (long) d * m);
-    DeviceChecks.region("signatures", signatures, sigOff, (long) rows * (m / 64));
-    CudaContext ctx = DeviceChecks.sameContext(x, planes, signatures);
-    if (rows == 0) {
-      return;
-    }
-    ctx.run(() -> ctx.launch("seqrec_simhash", Geometry.simhashBlocks(rows, m), 1, Geometry.THREADS, 0,
-        x.at(xOff), new Arg.I64(d), new Arg.I32(rows), new Arg.I32(d), planes.at(planesOff), new Arg.I32(m),
-        signatures.at(sigOff)));
+    // Validated and launched holding the context: no buffer can be closed in between.
+    DeviceChecks.locked(DeviceChecks.contextOf(x, planes, signatures), () -> {
+      DeviceChecks.nonNegative("rows", rows);
+      DeviceChecks.nonNegative("d", d);
+      checkBits(m);
+      DeviceChecks.region("x", x, xOff, (long) rows * d);
+      DeviceChecks.region("planes", planes, planesOff, (long) d * m);
+      DeviceChecks.region("signatures", signatures, sigOff, (long) rows * (m / 64));
+      CudaContext ctx = DeviceChecks.sameContext(x, planes, signatures);
+      if (rows == 0) {
+        return null;
+      }
+      ctx.run(() -> ctx.launch("seqrec_simhash", Geometry.simhashBlocks(rows, m), 1, Geometry.THREADS, 0,
+          x.at(xOff), new Arg.I64(d), new Arg.I32(rows), new Arg.I32(d), planes.at(planesOff), new Arg.I32(m),
+          signatures.at(sigOff)));
+      return null;
+    });
   }
 
   /**
@@ -47,28 +51,31 @@ public final class CudaHashing {
   public static int topK(DeviceLongs queries, long queriesOff, int b, DeviceLongs signatures, long sigOff, int count,
                          int valid, int m, int k, DeviceInts indices, long indicesOff, DeviceInts distances,
                          long distancesOff) {
-    checkBits(m);
-    DeviceChecks.nonNegative("count", count);
-    DeviceChecks.region("signatures", signatures, sigOff, (long) count * (m / 64));
-    DeviceChecks.nonNegative("b", b);
-    DeviceChecks.inRange("valid", valid, 0, count);
-    DeviceChecks.positive("k", k);
-    DeviceChecks.gpuLimit("k", k, Geometry.SELECT_MAX_K, "the selected pairs are sorted in shared memory");
-    DeviceChecks.region("queries", queries, queriesOff, (long) b * (m / 64));
-    long slots = (long) b * k;
-    DeviceChecks.region("indices", indices, indicesOff, slots);
-    if (distances != null) {
-      DeviceChecks.region("distances", distances, distancesOff, slots);
-      DeviceChecks.disjoint("distances", distances, distancesOff, slots, "indices", indices, indicesOff, slots);
-    }
-    CudaContext ctx = DeviceChecks.sameContext(queries, signatures, indices, distances);
-    if (b > 0) {
-      ctx.run(() -> ctx.launch("seqrec_hamming_topk", b, 1, Geometry.SELECT_THREADS, 0,
-          queries.at(queriesOff), signatures.at(sigOff), new Arg.I32(m / 64), new Arg.I32(valid), new Arg.I32(k),
-          new Arg.I32(Geometry.hammingTopShift(m)), indices.at(indicesOff),
-          distances == null ? new Arg.Ptr(null, 0) : distances.at(distancesOff)));
-    }
-    return Math.min(k, valid);
+    // Validated and launched holding the context: no buffer can be closed in between.
+    return DeviceChecks.locked(DeviceChecks.contextOf(queries, signatures, indices, distances), () -> {
+      checkBits(m);
+      DeviceChecks.nonNegative("count", count);
+      DeviceChecks.region("signatures", signatures, sigOff, (long) count * (m / 64));
+      DeviceChecks.nonNegative("b", b);
+      DeviceChecks.inRange("valid", valid, 0, count);
+      DeviceChecks.positive("k", k);
+      DeviceChecks.gpuLimit("k", k, Geometry.SELECT_MAX_K, "the selected pairs are sorted in shared memory");
+      DeviceChecks.region("queries", queries, queriesOff, (long) b * (m / 64));
+      long slots = (long) b * k;
+      DeviceChecks.region("indices", indices, indicesOff, slots);
+      if (distances != null) {
+        DeviceChecks.region("distances", distances, distancesOff, slots);
+        DeviceChecks.disjoint("distances", distances, distancesOff, slots, "indices", indices, indicesOff, slots);
+      }
+      CudaContext ctx = DeviceChecks.sameContext(queries, signatures, indices, distances);
+      if (b > 0) {
+        ctx.run(() -> ctx.launch("seqrec_hamming_topk", b, 1, Geometry.SELECT_THREADS, 0,
+            queries.at(queriesOff), signatures.at(sigOff), new Arg.I32(m / 64), new Arg.I32(valid), new Arg.I32(k),
+            new Arg.I32(Geometry.hammingTopShift(m)), indices.at(indicesOff),
+            distances == null ? new Arg.Ptr(null, 0) : distances.at(distancesOff)));
+      }
+      return Math.min(k, valid);
+    });
   }
 
   static void checkBits(int m) {

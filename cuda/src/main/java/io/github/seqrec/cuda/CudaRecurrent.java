@@ -173,32 +173,36 @@ public final class CudaRecurrent {
                                 DeviceFloats att, long attOff, int rows, int steps, int[] lengths, int lengthsOff,
                                 DeviceFloats h0, long h0Off, DeviceFloats hLast, long hLastOff,
                                 DeviceFloats hAll, long hAllOff, boolean step) {
-    checkWeights(w, 3, "GRU");
-    DeviceChecks.nonNegative("rows", rows);
-    DeviceChecks.nonNegative("steps", steps);
-    long positions = sharedInput ? steps : (long) rows * steps;
-    long state = (long) rows * w.hiddenSize();
-    if (att != null) {
-      DeviceChecks.region("att", att, attOff, (long) rows * steps);
-    }
-    common(w, x, xOff, positions * w.inputSize(), rows, steps, lengths, lengthsOff, h0, h0Off, hLast, hLastOff,
-        hAll, hAllOff, step);
-    DeviceChecks.disjoint("hLast", hLast, hLastOff, state, "att", att, attOff, (long) rows * steps);
-    DeviceChecks.disjoint("hAll", hAll, hAllOff, state * steps, "att", att, attOff, (long) rows * steps);
-    CudaContext ctx = DeviceChecks.sameContext(x, att, h0, hLast, hAll, w.wihT);
-    if (rows == 0) {
-      return;
-    }
-    int hidden = w.hiddenSize();
-    int width = 3 * hidden;
-    ctx.run(() -> {
-      Arg.Ptr gi = inputGates(ctx, w, x, xOff, positions, rows, lengths, lengthsOff);
-      Arg.Ptr nil = new Arg.Ptr(null, 0);
-      ctx.launch("seqrec_gru_scan", rows, 1, Geometry.scanThreads(hidden), 2 * hidden * 4,
-          new Arg.I32(mode), gi, new Arg.I64(sharedInput ? 0 : (long) steps * width), new Arg.I32(steps),
-          new Arg.I32(hidden), w.whhT.at(0), w.bhh == null ? nil : w.bhh.at(0),
-          att == null ? nil : att.at(attOff), lengths == null ? nil : ctx.workspaceAt(0),
-          h0 == null ? nil : h0.at(h0Off), hLast.at(hLastOff), hAll == null ? nil : hAll.at(hAllOff));
+    // Validated and launched holding the context: no buffer can be closed in between.
+    DeviceChecks.locked(DeviceChecks.contextOf(x, att, h0, hLast, hAll, w == null ? null : w.wihT), () -> {
+      checkWeights(w, 3, "GRU");
+      DeviceChecks.nonNegative("rows", rows);
+      DeviceChecks.nonNegative("steps", steps);
+      long positions = sharedInput ? steps : (long) rows * steps;
+      long state = (long) rows * w.hiddenSize();
+      if (att != null) {
+        DeviceChecks.region("att", att, attOff, (long) rows * steps);
+      }
+      common(w, x, xOff, positions * w.inputSize(), rows, steps, lengths, lengthsOff, h0, h0Off, hLast, hLastOff,
+          hAll, hAllOff, step);
+      DeviceChecks.disjoint("hLast", hLast, hLastOff, state, "att", att, attOff, (long) rows * steps);
+      DeviceChecks.disjoint("hAll", hAll, hAllOff, state * steps, "att", att, attOff, (long) rows * steps);
+      CudaContext ctx = DeviceChecks.sameContext(x, att, h0, hLast, hAll, w.wihT);
+      if (rows == 0) {
+        return null;
+      }
+      int hidden = w.hiddenSize();
+      int width = 3 * hidden;
+      ctx.run(() -> {
+        Arg.Ptr gi = inputGates(ctx, w, x, xOff, positions, rows, lengths, lengthsOff);
+        Arg.Ptr nil = new Arg.Ptr(null, 0);
+        ctx.launch("seqrec_gru_scan", rows, 1, Geometry.scanThreads(hidden), 2 * hidden * 4,
+            new Arg.I32(mode), gi, new Arg.I64(sharedInput ? 0 : (long) steps * width), new Arg.I32(steps),
+            new Arg.I32(hidden), w.whhT.at(0), w.bhh == null ? nil : w.bhh.at(0),
+            att == null ? nil : att.at(attOff), lengths == null ? nil : ctx.workspaceAt(0),
+            h0 == null ? nil : h0.at(h0Off), hLast.at(hLastOff), hAll == null ? nil : hAll.at(hAllOff));
+      });
+      return null;
     });
   }
 
@@ -206,38 +210,42 @@ public final class CudaRecurrent {
                            int lengthsOff, DeviceFloats h0, long h0Off, DeviceFloats c0, long c0Off,
                            DeviceFloats hLast, long hLastOff, DeviceFloats cLast, long cLastOff,
                            DeviceFloats hAll, long hAllOff, boolean step) {
-    checkWeights(w, 4, "LSTM");
-    DeviceChecks.nonNegative("rows", rows);
-    DeviceChecks.nonNegative("steps", steps);
-    long state = (long) rows * w.hiddenSize();
-    long xLen = (long) rows * steps * w.inputSize();
-    common(w, x, xOff, xLen, rows, steps, lengths, lengthsOff, h0, h0Off, hLast, hLastOff, hAll, hAllOff, step);
-    String c0Name = step ? "c" : "c0";
-    String cLastName = step ? "cOut" : "cLast";
-    if (c0 != null) {
-      DeviceChecks.region(c0Name, c0, c0Off, state);
-    }
-    DeviceChecks.region(cLastName, cLast, cLastOff, state);
-    sameOrDisjoint(cLastName, cLast, cLastOff, state, c0Name, c0, c0Off, state);
-    DeviceChecks.disjoint(cLastName, cLast, cLastOff, state, "x", x, xOff, xLen);
-    DeviceChecks.disjoint(cLastName, cLast, cLastOff, state, step ? "h" : "h0", h0, h0Off, state);
-    DeviceChecks.disjoint(cLastName, cLast, cLastOff, state, step ? "hOut" : "hLast", hLast, hLastOff, state);
-    DeviceChecks.disjoint(cLastName, cLast, cLastOff, state, "hAll", hAll, hAllOff, state * steps);
-    DeviceChecks.disjoint(step ? "hOut" : "hLast", hLast, hLastOff, state, c0Name, c0, c0Off, state);
-    DeviceChecks.disjoint("hAll", hAll, hAllOff, state * steps, c0Name, c0, c0Off, state);
-    CudaContext ctx = DeviceChecks.sameContext(x, h0, c0, hLast, cLast, hAll, w.wihT);
-    if (rows == 0) {
-      return;
-    }
-    int hidden = w.hiddenSize();
-    ctx.run(() -> {
-      Arg.Ptr gi = inputGates(ctx, w, x, xOff, (long) rows * steps, rows, lengths, lengthsOff);
-      Arg.Ptr nil = new Arg.Ptr(null, 0);
-      ctx.launch("seqrec_lstm_scan", rows, 1, Geometry.scanThreads(hidden), 3 * hidden * 4,
-          gi, new Arg.I32(steps), new Arg.I32(hidden), w.whhT.at(0), w.bhh == null ? nil : w.bhh.at(0),
-          lengths == null ? nil : ctx.workspaceAt(0), h0 == null ? nil : h0.at(h0Off),
-          c0 == null ? nil : c0.at(c0Off), hLast.at(hLastOff), cLast.at(cLastOff),
-          hAll == null ? nil : hAll.at(hAllOff));
+    // Validated and launched holding the context: no buffer can be closed in between.
+    DeviceChecks.locked(DeviceChecks.contextOf(x, h0, c0, hLast, cLast, hAll, w == null ? null : w.wihT), () -> {
+      checkWeights(w, 4, "LSTM");
+      DeviceChecks.nonNegative("rows", rows);
+      DeviceChecks.nonNegative("steps", steps);
+      long state = (long) rows * w.hiddenSize();
+      long xLen = (long) rows * steps * w.inputSize();
+      common(w, x, xOff, xLen, rows, steps, lengths, lengthsOff, h0, h0Off, hLast, hLastOff, hAll, hAllOff, step);
+      String c0Name = step ? "c" : "c0";
+      String cLastName = step ? "cOut" : "cLast";
+      if (c0 != null) {
+        DeviceChecks.region(c0Name, c0, c0Off, state);
+      }
+      DeviceChecks.region(cLastName, cLast, cLastOff, state);
+      sameOrDisjoint(cLastName, cLast, cLastOff, state, c0Name, c0, c0Off, state);
+      DeviceChecks.disjoint(cLastName, cLast, cLastOff, state, "x", x, xOff, xLen);
+      DeviceChecks.disjoint(cLastName, cLast, cLastOff, state, step ? "h" : "h0", h0, h0Off, state);
+      DeviceChecks.disjoint(cLastName, cLast, cLastOff, state, step ? "hOut" : "hLast", hLast, hLastOff, state);
+      DeviceChecks.disjoint(cLastName, cLast, cLastOff, state, "hAll", hAll, hAllOff, state * steps);
+      DeviceChecks.disjoint(step ? "hOut" : "hLast", hLast, hLastOff, state, c0Name, c0, c0Off, state);
+      DeviceChecks.disjoint("hAll", hAll, hAllOff, state * steps, c0Name, c0, c0Off, state);
+      CudaContext ctx = DeviceChecks.sameContext(x, h0, c0, hLast, cLast, hAll, w.wihT);
+      if (rows == 0) {
+        return null;
+      }
+      int hidden = w.hiddenSize();
+      ctx.run(() -> {
+        Arg.Ptr gi = inputGates(ctx, w, x, xOff, (long) rows * steps, rows, lengths, lengthsOff);
+        Arg.Ptr nil = new Arg.Ptr(null, 0);
+        ctx.launch("seqrec_lstm_scan", rows, 1, Geometry.scanThreads(hidden), 3 * hidden * 4,
+            gi, new Arg.I32(steps), new Arg.I32(hidden), w.whhT.at(0), w.bhh == null ? nil : w.bhh.at(0),
+            lengths == null ? nil : ctx.workspaceAt(0), h0 == null ? nil : h0.at(h0Off),
+            c0 == null ? nil : c0.at(c0Off), hLast.at(hLastOff), cLast.at(cLastOff),
+            hAll == null ? nil : hAll.at(hAllOff));
+      });
+      return null;
     });
   }
 

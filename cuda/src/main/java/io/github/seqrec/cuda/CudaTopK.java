@@ -24,35 +24,38 @@ public final class CudaTopK {
    */
   public static int topKRows(DeviceFloats scores, long scoresOff, int rows, int n, int k,
                              DeviceFloats values, long valuesOff, DeviceInts indices, long indicesOff) {
-    DeviceChecks.nonNegative("rows", rows);
-    DeviceChecks.nonNegative("n", n);
-    DeviceChecks.positive("k", k);
-    DeviceChecks.gpuLimit("k", k, Geometry.SELECT_MAX_K, "the selected pairs are sorted in shared memory");
-    int m = Math.min(k, n);
-    long total = (long) rows * n;
-    DeviceChecks.region("scores", scores, scoresOff, total);
-    DeviceChecks.region("values", values, valuesOff, (long) rows * m);
-    DeviceChecks.region("indices", indices, indicesOff, (long) rows * m);
-    DeviceChecks.disjoint("values", values, valuesOff, (long) rows * m, "scores", scores, scoresOff, total);
-    CudaContext ctx = DeviceChecks.sameContext(scores, values, indices);
-    if (rows == 0 || m == 0) {
-      return m;
-    }
-    ctx.run(() -> {
-      Arg.Ptr status = ctx.workspace(2);
-      ctx.fill32(status.memory(), status.byteOffset(), -1, 2);
-      ctx.launch("seqrec_topk_rows", rows, 1, Geometry.SELECT_THREADS, 0,
-          scores.at(scoresOff), new Arg.I64(n), new Arg.I32(n), new Arg.I32(k), values.at(valuesOff),
-          indices.at(indicesOff), status);
-      long[] first = new long[1];
-      ctx.copyToHost(first, 0, status.memory(), status.byteOffset(), 8);
-      if (first[0] != -1L) {
-        long row = first[0] / n;
-        long index = first[0] % n;
-        throw new IllegalArgumentException("scores row " + row + " [" + index + "] is NaN; top-k needs ordered scores"
-            + " (replace NaN, e.g. by -Infinity, before selecting)");
+    // Validated and launched holding the context: no buffer can be closed in between.
+    return DeviceChecks.locked(DeviceChecks.contextOf(scores, values, indices), () -> {
+      DeviceChecks.nonNegative("rows", rows);
+      DeviceChecks.nonNegative("n", n);
+      DeviceChecks.positive("k", k);
+      DeviceChecks.gpuLimit("k", k, Geometry.SELECT_MAX_K, "the selected pairs are sorted in shared memory");
+      int m = Math.min(k, n);
+      long total = (long) rows * n;
+      DeviceChecks.region("scores", scores, scoresOff, total);
+      DeviceChecks.region("values", values, valuesOff, (long) rows * m);
+      DeviceChecks.region("indices", indices, indicesOff, (long) rows * m);
+      DeviceChecks.disjoint("values", values, valuesOff, (long) rows * m, "scores", scores, scoresOff, total);
+      CudaContext ctx = DeviceChecks.sameContext(scores, values, indices);
+      if (rows == 0 || m == 0) {
+        return m;
       }
+      ctx.run(() -> {
+        Arg.Ptr status = ctx.workspace(2);
+        ctx.fill32(status.memory(), status.byteOffset(), -1, 2);
+        ctx.launch("seqrec_topk_rows", rows, 1, Geometry.SELECT_THREADS, 0,
+            scores.at(scoresOff), new Arg.I64(n), new Arg.I32(n), new Arg.I32(k), values.at(valuesOff),
+            indices.at(indicesOff), status);
+        long[] first = new long[1];
+        ctx.copyToHost(first, 0, status.memory(), status.byteOffset(), 8);
+        if (first[0] != -1L) {
+          long row = first[0] / n;
+          long index = first[0] % n;
+          throw new IllegalArgumentException("scores row " + row + " [" + index + "] is NaN; top-k needs ordered scores"
+              + " (replace NaN, e.g. by -Infinity, before selecting)");
+        }
+      });
+      return m;
     });
-    return m;
   }
 }

@@ -33,21 +33,23 @@ public abstract sealed class DeviceBuffer implements AutoCloseable permits Devic
   }
 
   public final boolean isClosed() {
-    return closed || context.isClosed();
+    return context.isClosed(this);
   }
 
-  /** Frees the device memory. */
+  /** Frees the device memory (under the context's lock: never while a call that validated this buffer runs). */
   @Override
   public final void close() {
-    if (!closed) {
-      closed = true;
-      context.release(this, memory);
-    }
+    context.release(this, memory);
   }
 
-  /** Called by the context when it closes: the memory is already gone. */
+  /** Called by the context, holding its lock, when it closes or releases this buffer. */
   final void markClosed() {
     closed = true;
+  }
+
+  /** The flag itself; read by the context holding its lock. */
+  final boolean closedFlag() {
+    return closed;
   }
 
   final Driver.Memory memory() {

@@ -66,6 +66,25 @@ final class DeviceChecks {
     region(name, buffer, offset, needed);
   }
 
+  /** The context of the first non-null buffer (not validated: the checks that follow do that), or null. */
+  static CudaContext contextOf(DeviceBuffer... buffers) {
+    for (DeviceBuffer b : buffers) {
+      if (b != null) {
+        return b.context();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Runs a call's validation and launch holding {@code ctx}'s lock, so that no buffer it checked
+   * can be closed (and its memory freed) before the kernel that reads it has finished; without a
+   * context (every buffer null) the validation alone runs and rejects the call.
+   */
+  static <T> T locked(CudaContext ctx, java.util.function.Supplier<T> body) {
+    return ctx == null ? body.get() : ctx.locked(body);
+  }
+
   /** Every buffer must belong to one context; returns it. */
   static CudaContext sameContext(DeviceBuffer first, DeviceBuffer... others) {
     CudaContext ctx = first.context();

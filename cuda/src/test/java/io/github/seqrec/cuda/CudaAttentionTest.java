@@ -80,6 +80,43 @@ class CudaAttentionTest {
     }
   }
 
+  /**
+   * A NaN score makes the CPU's softmax, and so the target's output, NaN. With a split history the
+   * NaN lives in one split's partial sums while that split's running max stays -Infinity (NaN is
+   * never larger): the combine must still weigh it in. Target 0 has NaN bias on every key of its
+   * last split, target 1 on one key of its first, target 2 has a split whose keys are all masked
+   * (-Infinity: weight 0, finite result), target 3 is clean.
+   */
+  @ParameterizedTest
+  @MethodSource("io.github.seqrec.cuda.Targets#all")
+  void aNanScoreInAnySplitGivesNanAsOnTheCpu(Targets.Target target) {
+    CudaContext ctx = target.context();
+    SplittableRandom random = new SplittableRandom(25);
+    int b = 4;
+    int l = target.large() ? 100_000 : 1100;
+    int heads = 1;
+    int dk = 8;
+    float[] q = GpuAsserts.uniform(random, b * dk);
+    float[] k = GpuAsserts.uniform(random, l * dk);
+    float[] v = GpuAsserts.uniform(random, l * dk);
+    float[] bias = GpuAsserts.uniform(random, b * l); // [B x L]: strides L, 0
+    java.util.Arrays.fill(bias, l - l / 3, l, Float.NaN); // the emulator's last split of 3 is [734, 1100)
+    bias[l + 3] = Float.NaN;
+    java.util.Arrays.fill(bias, 2 * l, 2 * l + l / 2, Float.NEGATIVE_INFINITY);
+    float[] expected = new float[b * dk];
+    float[] scratch = new float[Attention.targetAttentionScratchSize(b, l, heads, dk)];
+    Attention.targetAttention(q, 0, b, k, 0, v, 0, l, l, heads, dk, dk, 0.5f, bias, 0, l, 0, expected, 0, scratch, 0);
+    assertThat(expected[0]).isNaN();
+    assertThat(expected[dk]).isNaN();
+    assertThat(expected[2 * dk]).isFinite();
+    try (DeviceFloats dq = ctx.upload(q); DeviceFloats dk2 = ctx.upload(k); DeviceFloats dv = ctx.upload(v);
+         DeviceFloats db = ctx.upload(bias); DeviceFloats out = ctx.allocFloats(expected.length)) {
+      out.fill(0f);
+      CudaAttention.targetAttention(dq, 0, b, dk2, 0, dv, 0, l, l, heads, dk, dk, 0.5f, db, 0, l, 0, out, 0);
+      GpuAsserts.assertClose("NaN splits", expected, out.toArray(), REL_TOL, 1);
+    }
+  }
+
   private static void checkShared(CudaContext ctx, SplittableRandom random, int b, int l, int valid, int heads, int dk,
                                   int dv, int biasLayout) {
     float[] q = GpuAsserts.uniform(random, b * heads * dk);

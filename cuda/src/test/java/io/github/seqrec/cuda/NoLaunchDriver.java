@@ -18,10 +18,16 @@ final class NoLaunchDriver implements Driver {
 
   private final int major;
   private final int minor;
+  private final int driverVersion;
 
   NoLaunchDriver(int major, int minor) {
+    this(major, minor, 13000);
+  }
+
+  NoLaunchDriver(int major, int minor, int driverVersion) {
     this.major = major;
     this.minor = minor;
+    this.driverVersion = driverVersion;
   }
 
   static CudaContext context() {
@@ -34,7 +40,7 @@ final class NoLaunchDriver implements Driver {
 
   @Override
   public CudaDevice device() {
-    return new CudaDevice("no-launch test driver", 0, major, minor, 132, 1L << 40, 13000);
+    return new CudaDevice("no-launch test driver", 0, major, minor, 132, 1L << 40, driverVersion);
   }
 
   @Override

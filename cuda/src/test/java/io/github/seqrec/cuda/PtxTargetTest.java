@@ -29,6 +29,25 @@ class PtxTargetTest {
   }
 
   @Test
+  void theDriverMustReadTheIsaOfTheBuild() throws CudaUnavailableException {
+    // sm_90 is ISA 7.8 (CUDA 11.8); compute_75 is ISA 7.0 (CUDA 11.0).
+    try (CudaContext r520 = CudaContext.open(new NoLaunchDriver(9, 0, 11080));
+         CudaContext r450 = CudaContext.open(new NoLaunchDriver(9, 0, 11000))) {
+      assertThat(r520.ptxTarget()).isEqualTo("sm_90");
+      assertThat(r520.ptxIsa()).isEqualTo("7.8");
+      assertThat(r450.ptxTarget()).isEqualTo("compute_75");
+    }
+    assertThatThrownBy(() -> CudaContext.open(new NoLaunchDriver(8, 6, 10020)))
+        .isInstanceOf(CudaUnavailableException.class)
+        .hasMessage("the CUDA driver supports CUDA 10.2, but seqrec's compute_75 PTX (ISA 7.0) needs CUDA 11.0 or newer")
+        .satisfies(e -> assertThat(((CudaUnavailableException) e).reason())
+            .isEqualTo(CudaUnavailableException.Reason.DRIVER_TOO_OLD));
+    System.setProperty(CudaContext.PTX_PROPERTY, "sm_90");
+    assertThatThrownBy(() -> CudaContext.open(new NoLaunchDriver(9, 0, 11070)))
+        .hasMessage("the CUDA driver supports CUDA 11.7, but seqrec's sm_90 PTX (ISA 7.8) needs CUDA 11.8 or newer");
+  }
+
+  @Test
   void forcedByTheProperty() throws CudaUnavailableException {
     System.setProperty(CudaContext.PTX_PROPERTY, "compute_75");
     try (CudaContext hopper = CudaContext.open(new NoLaunchDriver(9, 0))) {

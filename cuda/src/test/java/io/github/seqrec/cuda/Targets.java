@@ -1,12 +1,14 @@
 package io.github.seqrec.cuda;
 
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 /**
  * Where the GPU kernel tests run: the real GPU through JCuda (skipped with the reason when
- * {@link CudaContext#open()} finds none) and the host emulator (skipped without g++). Each
- * context is opened once per test JVM and closed when it exits.
+ * {@link CudaContext#open()} finds none, failed instead under {@code -Dseqrec.cuda.require=true})
+ * and the host emulator (skipped without g++). Each context is opened once per test JVM and closed
+ * when it exits.
  */
 final class Targets {
   private Targets() {}
@@ -28,26 +30,45 @@ final class Targets {
   }
 
   static final class Gpu {
-    private static final Object RESULT = open();
+    private static Object result = open();
 
     private static Object open() {
       try {
         CudaContext ctx = CudaContext.open();
         Runtime.getRuntime().addShutdownHook(new Thread(ctx::close));
-        System.out.println("[seqrec-cuda tests] GPU: " + ctx);
+        System.out.println("[seqrec-cuda tests] GPU: " + ctx + ", PTX ISA " + ctx.ptxIsa());
         return ctx;
       } catch (CudaUnavailableException e) {
         return "no GPU: " + e;
       }
     }
 
-    static CudaContext context() {
-      Assumptions.assumeTrue(RESULT instanceof CudaContext, () -> String.valueOf(RESULT));
-      return (CudaContext) RESULT;
+    /**
+     * The shared GPU context: skips the test when there is no GPU, or fails it under
+     * {@code -Dseqrec.cuda.require=true} (a device run must not "pass" with nothing run). A
+     * context broken by a sticky error in an earlier test is closed and replaced, once per
+     * error, so one faulty kernel does not fail every later test.
+     */
+    static synchronized CudaContext context() {
+      if (result instanceof CudaContext ctx && ctx.stickyError() != null) {
+        System.out.println("[seqrec-cuda tests] the GPU context has a sticky error (" + ctx.stickyError().getMessage()
+            + "): reopening it for the next tests");
+        try {
+          ctx.close();
+        } catch (RuntimeException e) {
+          System.out.println("[seqrec-cuda tests] closing it: " + e);
+        }
+        result = open();
+      }
+      if (!(result instanceof CudaContext) && DeviceCheck.required()) {
+        Assertions.fail("-D" + DeviceCheck.REQUIRE_PROPERTY + "=true but " + result);
+      }
+      Assumptions.assumeTrue(result instanceof CudaContext, () -> String.valueOf(result));
+      return (CudaContext) result;
     }
 
-    static boolean available() {
-      return RESULT instanceof CudaContext;
+    static synchronized boolean available() {
+      return result instanceof CudaContext;
     }
   }
 

@@ -1,5 +1,6 @@
 package io.github.seqrec.jmh;
 
+import io.github.seqrec.kernels.Activation;
 import io.github.seqrec.kernels.Attention;
 import io.github.seqrec.kernels.DinAttentionUnit;
 import java.util.SplittableRandom;
@@ -89,7 +90,7 @@ public class AttentionBenchmark {
       int in = 4 * D;
       for (int h : DIN_HIDDEN) {
         builder.hidden(BenchData.uniform(random, h * in), BenchData.uniform(random, h), h,
-            DinAttentionUnit.Activation.sigmoid());
+            Activation.sigmoid());
         in = h;
       }
       unit = builder.output(BenchData.uniform(random, in), new float[] {0.1f}).build();

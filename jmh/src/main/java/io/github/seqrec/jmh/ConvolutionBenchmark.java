@@ -1,5 +1,6 @@
 package io.github.seqrec.jmh;
 
+import io.github.seqrec.kernels.Activation;
 import io.github.seqrec.kernels.Convolution;
 import io.github.seqrec.kernels.PackedCausalConv;
 import io.github.seqrec.kernels.PackedHorizontalConv;
@@ -131,7 +132,7 @@ public class ConvolutionBenchmark {
         w[h - 1] = BenchData.uniform(random, CASER_H * h * width);
         bias[h - 1] = BenchData.uniform(random, CASER_H);
       }
-      horizontal = Convolution.packHorizontal(w, bias, CASER_H, width, Convolution.Activation.RELU);
+      horizontal = Convolution.packHorizontal(w, bias, CASER_H, width, Activation.relu());
       vertical = Convolution.packVertical(BenchData.uniform(random, CASER_V * caserLength),
           BenchData.uniform(random, CASER_V), CASER_V, caserLength);
       e = BenchData.uniform(random, caserLength * width);

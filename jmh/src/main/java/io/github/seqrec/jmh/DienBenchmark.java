@@ -1,8 +1,8 @@
 package io.github.seqrec.jmh;
 
 import io.github.seqrec.models.Candidates;
-import io.github.seqrec.models.Dien;
-import io.github.seqrec.models.DienUserState;
+import io.github.seqrec.models.ctr.Dien;
+import io.github.seqrec.models.ctr.DienUserState;
 import io.github.seqrec.models.SequentialModel;
 import io.github.seqrec.models.UserHistory;
 import java.io.IOException;

@@ -1,10 +1,10 @@
 package io.github.seqrec.jmh;
 
 import io.github.seqrec.models.Candidates;
-import io.github.seqrec.models.ItemProjectionCache;
+import io.github.seqrec.models.lifelong.ItemProjectionCache;
 import io.github.seqrec.models.Models;
 import io.github.seqrec.models.SequentialModel;
-import io.github.seqrec.models.Twin;
+import io.github.seqrec.models.lifelong.Twin;
 import io.github.seqrec.models.UserHistory;
 import io.github.seqrec.models.safetensors.SafeTensors;
 import io.github.seqrec.models.tensors.Tensor;

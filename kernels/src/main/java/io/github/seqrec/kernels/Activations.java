@@ -14,6 +14,8 @@ import io.github.seqrec.kernels.internal.KernelProvider;
  * column, as {@code nn.PReLU}/{@code nn.BatchNorm1d} on a {@code [rows, channels]} input), so n
  * must be a multiple of channels. Arguments are checked once here; a bad one raises
  * {@link IllegalArgumentException} naming it with the expected and actual value.
+ * {@link #apply(Activation, float[], int, int, int, float[], int)} applies an {@link Activation}
+ * (a function with its parameters, as a layer holds it) to a block of rows.
  *
  * <p>The vector backend uses the Vector API's lane-wise {@code exp}/{@code tanh}, which agree with
  * {@code Math} to about 1e-6 relative, not bit for bit. No method allocates. Stateless and
@@ -152,6 +154,26 @@ public final class Activations {
     checkXY(x, xOff, y, yOff, n);
     Checks.inRange("valid", valid, 0, n);
     KERNELS.logSoftmax(x, xOff, y, yOff, n, valid);
+  }
+
+  /**
+   * Applies {@code act} to {@code rows x cols} values (row-major; channel = column) read at
+   * {@code x[xOff..]}, written at {@code y[yOff..]}: one call for a hidden layer's output. An
+   * element-wise activation fits any {@code cols}; a per-channel one (PReLU with one slope per
+   * channel, Dice) needs {@code cols == act.channels()}. {@code y} may be {@code x} at the same
+   * offset (in place); a partial overlap is rejected. Runs on the backend's element kernels, so it
+   * costs what the single-function methods above cost.
+   */
+  public static void apply(Activation act, float[] x, int xOff, int rows, int cols, float[] y, int yOff) {
+    Checks.notNull("act", act);
+    Checks.nonNegative("rows", rows);
+    Checks.nonNegative("cols", cols);
+    act.checkWidth("act", cols);
+    long n = (long) rows * cols;
+    Checks.region("x", x, xOff, n);
+    Checks.region("y", y, yOff, n);
+    ElementwiseChecks.inPlaceOrDisjoint(x, xOff, y, yOff, n);
+    KERNELS.apply(act.function(), x, xOff, y, yOff, rows, cols);
   }
 
   private static void checkXY(float[] x, int xOff, float[] y, int yOff, int n) {

@@ -18,7 +18,11 @@ public final class Backends {
     return KernelProvider.get().name();
   }
 
-  /** One line: backend, species width and lanes, FMA. */
+  /**
+   * One line: backend, species width and lanes, FMA, and the GEMM register tile with the reason
+   * for it (e.g. {@code gemm-tile=6x2 (16 vector registers)}; {@code -Dseqrec.gemm.tile=4x3|6x2}
+   * forces one).
+   */
   public static String describe() {
     return KernelProvider.get().describe();
   }

@@ -21,22 +21,6 @@ public final class Convolution {
 
   private Convolution() {}
 
-  /**
-   * The activation after Caser's horizontal convolution ({@code ac_conv}: {@code iden}, {@code relu},
-   * {@code tanh}, {@code sigm} in the official code). All are non-decreasing, so the kernel applies
-   * it after the max over time, which gives exactly the same values.
-   */
-  public enum Activation {
-    /** {@code f(x) = x}. */
-    IDENTITY,
-    /** {@code f(x) = max(0, x)}. */
-    RELU,
-    /** {@code f(x) = tanh(x)}. */
-    TANH,
-    /** {@code f(x) = 1 / (1 + exp(-x))}. */
-    SIGMOID
-  }
-
   // ---------------------------------------------------------------- dilated causal 1-D convolution
 
   /**
@@ -161,6 +145,10 @@ public final class Convolution {
     Checks.notNull("heights", heights);
     Checks.notNull("weights", weights);
     Checks.notNull("activation", activation);
+    if (activation.channels() != 0 || !activation.isNonDecreasing()) {
+      throw new IllegalArgumentException("activation must be element-wise and non-decreasing (identity, relu, sigmoid,"
+          + " tanh, leaky ReLU or PReLU with one slope >= 0): it is applied after the max over time, got " + activation);
+    }
     Checks.positive("filters", filters);
     Checks.positive("width", width);
     Checks.positive("number of heights", heights.length);
@@ -238,7 +226,7 @@ public final class Convolution {
     disjoint("scratch", scratch, scratchOff, size, "e", e, eOff, eLength);
     disjoint("scratch", scratch, scratchOff, size, "out", out, outOff, outLength);
     KERNELS.horizontal(e, eOff, length, conv.width(), conv.heights(), conv.weightT(), conv.weightOffsets(), conv.bias(),
-        conv.filters(), conv.activation(), out, outOff, scratch, scratchOff);
+        conv.filters(), conv.activation().function(), out, outOff, scratch, scratchOff);
   }
 
   private static void checkHorizontalLength(int length, PackedHorizontalConv conv) {

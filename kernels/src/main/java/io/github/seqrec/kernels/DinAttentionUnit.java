@@ -1,5 +1,6 @@
 package io.github.seqrec.kernels;
 
+import io.github.seqrec.kernels.internal.ActivationFunction;
 import io.github.seqrec.kernels.internal.Checks;
 import io.github.seqrec.kernels.internal.DinUnit;
 
@@ -62,125 +63,13 @@ public final class DinAttentionUnit {
     return unit;
   }
 
-  /**
-   * An element-wise activation after a hidden layer. Immutable; the statistics and slopes are copied.
-   */
-  public static final class Activation {
-    private final DinUnit.Act.Kind kind;
-    private final float[] alpha;
-    private final float[] mean;
-    private final float[] var;
-    private final float[] gamma;
-    private final float[] beta;
-    private final float eps;
-
-    private Activation(DinUnit.Act.Kind kind, float[] alpha, float[] mean, float[] var, float[] gamma,
-                       float[] beta, float eps) {
-      this.kind = kind;
-      this.alpha = alpha;
-      this.mean = mean;
-      this.var = var;
-      this.gamma = gamma;
-      this.beta = beta;
-      this.eps = eps;
-    }
-
-    /** No activation. */
-    public static Activation identity() {
-      return new Activation(DinUnit.Act.Kind.IDENTITY, null, null, null, null, null, 0f);
-    }
-
-    /** {@code 1 / (1 + exp(-x))} (official DIN's attention MLP). */
-    public static Activation sigmoid() {
-      return new Activation(DinUnit.Act.Kind.SIGMOID, null, null, null, null, null, 0f);
-    }
-
-    /** {@code tanh(x)}. */
-    public static Activation tanh() {
-      return new Activation(DinUnit.Act.Kind.TANH, null, null, null, null, null, 0f);
-    }
-
-    /** {@code max(0, x)}. */
-    public static Activation relu() {
-      return new Activation(DinUnit.Act.Kind.RELU, null, null, null, null, null, 0f);
-    }
-
-    /**
-     * PReLU {@code max(0, x) + alpha * min(0, x)}: {@code alpha} is {@code nn.PReLU}'s weight, one
-     * shared value ({@code nn.PReLU()}) or one per channel of the layer ({@code nn.PReLU(h)}).
-     */
-    public static Activation prelu(float... alpha) {
-      Checks.notNull("alpha", alpha);
-      Checks.positive("alpha length", alpha.length);
-      for (int i = 0; i < alpha.length; i++) {
-        Checks.finite("alpha[" + i + "]", alpha[i]);
-      }
-      return new Activation(DinUnit.Act.Kind.PRELU, alpha.clone(), null, null, null, null, 0f);
-    }
-
-    /**
-     * Dice in inference form (DIN paper §5; MODELS.md §0.2): per channel c,
-     * {@code p = sigmoid(gamma[c] (x - mean[c]) / sqrt(var[c] + eps) + beta[c])},
-     * {@code y = x (alpha[c] + (1 - alpha[c]) p)}. {@code mean}, {@code var} are the batch norm's
-     * running statistics, {@code gamma}, {@code beta} its affine weight and bias (null when the
-     * batch norm has {@code affine=False}: 1 and 0), {@code alpha} Dice's own per-channel weight;
-     * each has one value per channel of the layer.
-     */
-    public static Activation dice(float[] mean, float[] var, float[] gamma, float[] beta, float[] alpha, float eps) {
-      Checks.notNull("mean", mean);
-      Checks.notNull("var", var);
-      Checks.notNull("alpha", alpha);
-      Checks.finite("eps", eps);
-      int channels = mean.length;
-      Checks.positive("mean length", channels);
-      sameLength("var", var, channels);
-      sameLength("alpha", alpha, channels);
-      float[] g = gamma == null ? filled(channels, 1f) : gamma.clone();
-      float[] bt = beta == null ? filled(channels, 0f) : beta.clone();
-      sameLength("gamma", g, channels);
-      sameLength("beta", bt, channels);
-      for (int c = 0; c < channels; c++) {
-        if (!(var[c] + eps > 0f) || !Float.isFinite(var[c])) {
-          throw new IllegalArgumentException("var[" + c + "] + eps must be > 0 and finite, got " + var[c] + " + " + eps);
-        }
-      }
-      return new Activation(DinUnit.Act.Kind.DICE, alpha.clone(), mean.clone(), var.clone(), g, bt, eps);
-    }
-
-    private static void sameLength(String name, float[] values, int channels) {
-      if (values.length != channels) {
-        throw new IllegalArgumentException(name + " must have " + channels + " values (one per channel, as mean), got "
-            + values.length);
-      }
-    }
-
-    private static float[] filled(int n, float value) {
-      float[] values = new float[n];
-      java.util.Arrays.fill(values, value);
-      return values;
-    }
-
-    DinUnit.Act forLayer(int layer, int channels) {
-      String where = "activation of hidden layer " + layer;
-      if (kind == DinUnit.Act.Kind.PRELU && alpha.length != 1 && alpha.length != channels) {
-        throw new IllegalArgumentException(where + ": PReLU alpha must have 1 or " + channels + " values, got "
-            + alpha.length);
-      }
-      if (kind == DinUnit.Act.Kind.DICE && mean.length != channels) {
-        throw new IllegalArgumentException(where + ": Dice statistics must have " + channels + " channels, got "
-            + mean.length);
-      }
-      return new DinUnit.Act(kind, alpha, mean, var, gamma, beta, eps);
-    }
-  }
-
   /** Collects the layers of a unit, checking each as it comes. Not thread-safe; build once at load time. */
   public static final class Builder {
     private final int d;
     private final java.util.List<float[]> weights = new java.util.ArrayList<>();
     private final java.util.List<float[]> biases = new java.util.ArrayList<>();
     private final java.util.List<Integer> widths = new java.util.ArrayList<>();
-    private final java.util.List<DinUnit.Act> acts = new java.util.ArrayList<>();
+    private final java.util.List<ActivationFunction> acts = new java.util.ArrayList<>();
     private float[] outWeight;
     private float outBias;
     private boolean softmax;
@@ -201,10 +90,11 @@ public final class DinAttentionUnit {
       int in = widths.isEmpty() ? 4 * d : widths.get(widths.size() - 1);
       String layer = "hidden layer " + widths.size();
       checkLinear(layer, weight, bias, out, in);
+      activation.checkWidth("activation of " + layer, out);
       weights.add(weight.clone());
       biases.add(bias == null ? null : bias.clone());
       widths.add(out);
-      acts.add(activation.forLayer(widths.size() - 1, out));
+      acts.add(activation.function());
       return this;
     }
 
@@ -279,7 +169,7 @@ public final class DinAttentionUnit {
         }
       }
       float[][] bias = biases.toArray(new float[0][]);
-      DinUnit.Act[] act = acts.toArray(new DinUnit.Act[0]);
+      ActivationFunction[] act = acts.toArray(new ActivationFunction[0]);
       return new DinAttentionUnit(new DinUnit(d, hidden, w1T, wqT, wkT, wpT, bias, wT, act, outWeight.clone(),
           outBias, softmax, softmaxScale));
     }

@@ -14,12 +14,12 @@ public final class PackedHorizontalConv {
   private final float[] weightT;
   private final int[] weightOffsets;
   private final float[] bias;
-  private final Convolution.Activation activation;
+  private final Activation activation;
   private final int minHeight;
   private final int maxHeight;
 
   PackedHorizontalConv(int filters, int width, int[] heights, float[] weightT, int[] weightOffsets, float[] bias,
-                       Convolution.Activation activation) {
+                       Activation activation) {
     this.filters = filters;
     this.width = width;
     this.heights = heights;
@@ -67,7 +67,7 @@ public final class PackedHorizontalConv {
   }
 
   /** The activation applied to the pooled values ({@code ac_conv} in Caser). */
-  public Convolution.Activation activation() {
+  public Activation activation() {
     return activation;
   }
 

@@ -282,6 +282,200 @@ class ActivationsTest {
     }
   }
 
+  // ------------------------------------------------------------------ Activation + apply
+
+  /** Every kind, with per-channel parameters for a row width of 13 where the kind has them. */
+  private static java.util.Map<String, Activation> activationsFor13(SplittableRandom random) {
+    java.util.Map<String, Activation> acts = new java.util.LinkedHashMap<>();
+    acts.put("identity", Activation.identity());
+    acts.put("relu", Activation.relu());
+    acts.put("leakyRelu", Activation.leakyRelu(0.2f));
+    acts.put("prelu shared", Activation.prelu(0.25f));
+    acts.put("prelu 13", Activation.prelu(TestArrays.uniform(random, 13)));
+    acts.put("sigmoid", Activation.sigmoid());
+    acts.put("tanh", Activation.tanh());
+    acts.put("gelu", Activation.gelu());
+    acts.put("geluTanh", Activation.geluTanh());
+    acts.put("silu", Activation.silu());
+    acts.put("dice", Activation.dice(TestArrays.uniform(random, 13), positive(random, 13), TestArrays.uniform(random, 13),
+        TestArrays.uniform(random, 13), TestArrays.uniform(random, 13), 1e-8f));
+    acts.put("dice no affine", Activation.dice(TestArrays.uniform(random, 13), positive(random, 13), null, null,
+        TestArrays.uniform(random, 13), 1e-5f));
+    return acts;
+  }
+
+  @Test
+  void applyComputesTheSameAsTheSingleFunctionMethods() {
+    SplittableRandom random = new SplittableRandom(23);
+    int rows = 9;
+    int cols = 13;
+    for (var entry : activationsFor13(random).entrySet()) {
+      Activation act = entry.getValue();
+      float[] x = scaled(TestArrays.uniform(random, 2 + rows * cols), 6f);
+      float[] expected = TestArrays.filled(3 + rows * cols + 2, -7f);
+      float[] actual = expected.clone();
+      int n = rows * cols;
+      var f = act.function();
+      switch (act.kind()) {
+        case IDENTITY -> System.arraycopy(x, 2, expected, 3, n);
+        case RELU -> Activations.relu(x, 2, expected, 3, n);
+        case LEAKY_RELU -> Activations.leakyRelu(x, 2, expected, 3, n, 0.2f);
+        case PRELU -> Activations.prelu(x, 2, expected, 3, n, f.alpha, 0, f.alpha.length);
+        case SIGMOID -> Activations.sigmoid(x, 2, expected, 3, n);
+        case TANH -> Activations.tanh(x, 2, expected, 3, n);
+        case GELU -> Activations.gelu(x, 2, expected, 3, n);
+        case GELU_TANH -> Activations.geluTanh(x, 2, expected, 3, n);
+        case SILU -> Activations.silu(x, 2, expected, 3, n);
+        case DICE -> Activations.dice(x, 2, expected, 3, n, cols, f.mean, f.var, f.gamma, f.beta, f.alpha, f.eps);
+      }
+      Activations.apply(act, x, 2, rows, cols, actual, 3);
+      assertThat(actual).as(entry.getKey()).containsExactly(expected);
+      float[] inPlace = x.clone();
+      Activations.apply(act, inPlace, 2, rows, cols, inPlace, 2);
+      assertThat(Arrays.copyOfRange(inPlace, 2, 2 + n)).as(entry.getKey() + " in place")
+          .containsExactly(Arrays.copyOfRange(expected, 3, 3 + n));
+      assertThat(inPlace[0]).isEqualTo(x[0]);
+    }
+  }
+
+  @Test
+  void applyVectorMatchesScalar() {
+    ActivationKernels scalar = BackendPair.SCALAR.activations();
+    ActivationKernels vector = BackendPair.vector().activations();
+    SplittableRandom random = new SplittableRandom(29);
+    for (var entry : activationsFor13(random).entrySet()) {
+      for (int rows : new int[] {0, 1, 5, 77}) {
+        int n = rows * 13;
+        float[] x = scaled(TestArrays.uniform(random, 1 + n), 12f);
+        float[] expected = TestArrays.filled(n + 4, -5f);
+        float[] actual = expected.clone();
+        scalar.apply(entry.getValue().function(), x, 1, expected, 2, rows, 13);
+        vector.apply(entry.getValue().function(), x, 1, actual, 2, rows, 13);
+        double scale = entry.getKey().startsWith("dice") ? 12 : TINY;
+        assertClose(entry.getKey() + " rows=" + rows, expected, actual, TOL, scale);
+      }
+    }
+  }
+
+  @Test
+  void activationDescribesItself() {
+    assertThat(Activation.relu().kind()).isEqualTo(Activation.Kind.RELU);
+    assertThat(Activation.relu().channels()).isZero();
+    assertThat(Activation.prelu(0.1f).channels()).isZero();
+    assertThat(Activation.prelu(0.1f, 0.2f, 0.3f).channels()).isEqualTo(3);
+    float[] c2 = {1f, 1f};
+    assertThat(Activation.dice(c2, c2, null, null, c2, 1e-8f).channels()).isEqualTo(2);
+    assertThat(Activation.leakyRelu(0.01f)).hasToString("leaky_relu(slope=0.01)");
+    assertThat(Activation.prelu(1f, 2f)).hasToString("prelu(channels=2)");
+    assertThat(Activation.gelu()).hasToString("gelu");
+    for (Activation act : new Activation[] {Activation.identity(), Activation.relu(), Activation.sigmoid(),
+        Activation.tanh(), Activation.leakyRelu(0f), Activation.prelu(0.5f, 0f)}) {
+      assertThat(act.isNonDecreasing()).as(act.toString()).isTrue();
+    }
+    for (Activation act : new Activation[] {Activation.gelu(), Activation.geluTanh(), Activation.silu(),
+        Activation.leakyRelu(-0.1f), Activation.prelu(0.5f, -0.1f), Activation.dice(c2, c2, null, null, c2, 1e-8f)}) {
+      assertThat(act.isNonDecreasing()).as(act.toString()).isFalse();
+    }
+  }
+
+  @Test
+  void activationArraysAreCopiedIn() {
+    float[] alpha = {0.5f, 0.5f};
+    Activation act = Activation.prelu(alpha);
+    alpha[0] = 100f;
+    float[] y = new float[2];
+    Activations.apply(act, new float[] {-2f, -2f}, 0, 1, 2, y, 0);
+    assertThat(y).containsExactly(-1f, -1f);
+  }
+
+  /**
+   * The Vector API boxes its vectors until C2 has compiled the kernels, so per activation, rounds
+   * of 100 calls are repeated until one allocates nothing; the last round must. One activation of
+   * each shape of dispatch: parameterless, per-channel slopes, Dice, a copy.
+   *
+   * <p>It runs in a child JVM with this JVM's flags: a serving JVM compiles its kernels from the
+   * calls it makes, while this suite's JVM has already run every kernel on hundreds of odd shapes,
+   * and C2 can settle on a different (boxing) inlining from that mixed profile - that is a property
+   * of the test run, not of the kernel.
+   */
+  @Test
+  void applyAllocatesNothingOnceCompiled() throws Exception {
+    java.util.List<String> command = new java.util.ArrayList<>();
+    command.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        .filter(arg -> !arg.startsWith("-javaagent") && !arg.startsWith("-agentlib")).toList());
+    System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("seqrec."))
+        .forEach(k -> command.add("-D" + k + "=" + System.getProperty(k)));
+    command.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), AllocationChild.class.getName()));
+    Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(child.exitValue()).as(out).isZero();
+    for (String name : AllocationChild.CHECKED) {
+      assertThat(out).as(out).contains("ALLOCATED " + name + " = 0 bytes");
+    }
+  }
+
+  /** The child JVM of {@link #applyAllocatesNothingOnceCompiled}: prints the last round's bytes per activation. */
+  static final class AllocationChild {
+    static final java.util.List<String> CHECKED = java.util.List.of("identity", "gelu", "prelu 13", "dice");
+
+    public static void main(String[] args) {
+      var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+      SplittableRandom random = new SplittableRandom(31);
+      float[] x = TestArrays.uniform(random, 40 * 13);
+      float[] y = new float[x.length];
+      var all = activationsFor13(random);
+      for (String name : CHECKED) {
+        Activation act = all.get(name);
+        long bytes = -1;
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        for (int round = 0; bytes != 0 && (round < 200 || System.nanoTime() < deadline); round++) {
+          long before = threads.getCurrentThreadAllocatedBytes();
+          for (int i = 0; i < 100; i++) {
+            Activations.apply(act, x, 0, 40, 13, y, 0);
+          }
+          bytes = threads.getCurrentThreadAllocatedBytes() - before;
+        }
+        System.out.println("ALLOCATED " + name + " = " + bytes + " bytes");
+      }
+    }
+  }
+
+  @Test
+  void badActivationsAndApplyArgumentsAreNamed() {
+    float[] c3 = {1f, 1f, 1f};
+    assertThatThrownBy(() -> Activation.prelu()).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("alpha length must be > 0, got 0");
+    assertThatThrownBy(() -> Activation.prelu(0.1f, Float.NaN)).hasMessageContaining("alpha[1] must be finite, got NaN");
+    assertThatThrownBy(() -> Activation.leakyRelu(Float.POSITIVE_INFINITY)).hasMessageContaining("slope must be finite");
+    assertThatThrownBy(() -> Activation.dice(c3, new float[2], null, null, c3, 1e-8f))
+        .hasMessageContaining("var must have 3 values (one per channel, as mean), got 2");
+    assertThatThrownBy(() -> Activation.dice(c3, c3, new float[4], null, c3, 1e-8f))
+        .hasMessageContaining("gamma must have 3 values");
+    assertThatThrownBy(() -> Activation.dice(c3, new float[] {1f, 0f, 1f}, null, null, c3, 0f))
+        .hasMessageContaining("var[1] + eps must be > 0 and finite, got 0.0 + 0.0");
+    assertThatThrownBy(() -> Activation.dice(new float[] {0f, Float.NaN, 0f}, c3, null, null, c3, 1e-8f))
+        .hasMessageContaining("mean[1] must be finite, got NaN");
+    assertThatThrownBy(() -> Activation.dice(c3, c3, null, null, null, 1e-8f)).hasMessageContaining("alpha must not be null");
+
+    float[] x = new float[12];
+    assertThatThrownBy(() -> Activations.apply(null, x, 0, 3, 4, x, 0)).hasMessageContaining("act must not be null");
+    assertThatThrownBy(() -> Activations.apply(Activation.prelu(c3), x, 0, 3, 4, x, 0))
+        .hasMessageContaining("act prelu(channels=3): PReLU alpha must have 1 or 4 values, got 3");
+    assertThatThrownBy(() -> Activations.apply(Activation.dice(c3, c3, null, null, c3, 1e-8f), x, 0, 3, 4, x, 0))
+        .hasMessageContaining("Dice statistics must have 4 channels, got 3");
+    assertThatThrownBy(() -> Activations.apply(Activation.relu(), x, 0, -1, 4, x, 0))
+        .hasMessageContaining("rows must be >= 0, got -1");
+    assertThatThrownBy(() -> Activations.apply(Activation.relu(), x, 1, 3, 4, x, 1))
+        .hasMessageContaining("x needs 12 elements from offset 1");
+    assertThatThrownBy(() -> Activations.apply(Activation.relu(), x, 0, 3, 4, new float[11], 0))
+        .hasMessageContaining("y needs 12 elements");
+    float[] big = new float[20];
+    assertThatThrownBy(() -> Activations.apply(Activation.identity(), big, 0, 3, 4, big, 2))
+        .hasMessageContaining("must be x at the same offset");
+  }
+
   // ------------------------------------------------------------------ bad arguments
 
   @Test

@@ -148,7 +148,7 @@ class AttentionTest {
     for (boolean sigmoid : new boolean[] {false, true}) {
       DinAttentionUnit unit = DinAttentionUnit.builder(1)
           .hidden(new float[] {a, b, c, e}, new float[] {b1}, 1,
-              sigmoid ? DinAttentionUnit.Activation.sigmoid() : DinAttentionUnit.Activation.identity())
+              sigmoid ? Activation.sigmoid() : Activation.identity())
           .output(new float[] {wo}, new float[] {bo})
           .build();
       float[] expected = new float[6];
@@ -177,7 +177,7 @@ class AttentionTest {
   @Test
   void dinSoftmaxVariantNormalisesTheScaledLogits() {
     DinAttentionUnit unit = DinAttentionUnit.builder(1)
-        .hidden(new float[] {1, 0, 0, 0}, null, 1, DinAttentionUnit.Activation.identity())
+        .hidden(new float[] {1, 0, 0, 0}, null, 1, Activation.identity())
         .output(new float[] {1}, null)
         .softmax(0.5f)
         .build();
@@ -322,7 +322,7 @@ class AttentionTest {
     checkTarget(scalar, vector, random, 3, 4097, 2, 32, 32);
   }
 
-  private static void checkTarget(AttentionKernels scalar, AttentionKernels vector, SplittableRandom random,
+  static void checkTarget(AttentionKernels scalar, AttentionKernels vector, SplittableRandom random,
                                   int b, int l, int heads, int dk, int dv) {
     int valid = l == 0 ? 0 : (random.nextInt(4) == 0 ? random.nextInt(l + 1) : l);
     float scale = (float) (random.nextDouble() * 2 / Math.sqrt(dk));
@@ -399,7 +399,7 @@ class AttentionTest {
     checkSelf(scalar, vector, random, 200, true, 2, 32, 32);
   }
 
-  private static void checkSelf(AttentionKernels scalar, AttentionKernels vector, SplittableRandom random,
+  static void checkSelf(AttentionKernels scalar, AttentionKernels vector, SplittableRandom random,
                                 int l, boolean causal, int heads, int dk, int dv) {
     int valid = l == 0 ? 0 : (random.nextBoolean() ? random.nextInt(l + 1) : l);
     float scale = (float) (random.nextDouble() * 2 / Math.sqrt(dk));
@@ -449,21 +449,21 @@ class AttentionTest {
   }
 
   /** A unit with 1 to 3 hidden layers and every activation kind. */
-  private static DinAttentionUnit randomUnit(SplittableRandom random, int d, int variant) {
+  static DinAttentionUnit randomUnit(SplittableRandom random, int d, int variant) {
     int[][] shapes = {{80, 40}, {7}, {17, 5, 16}, {1}};
     int[] hidden = shapes[variant % shapes.length];
     DinAttentionUnit.Builder builder = DinAttentionUnit.builder(d);
     int in = 4 * d;
     for (int layer = 0; layer < hidden.length; layer++) {
       int out = hidden[layer];
-      DinAttentionUnit.Activation act = switch ((variant + layer) % 6) {
-        case 0 -> DinAttentionUnit.Activation.sigmoid();
-        case 1 -> DinAttentionUnit.Activation.prelu(0.25f);
-        case 2 -> DinAttentionUnit.Activation.dice(uniform(random, out), positive(random, out), uniform(random, out),
+      Activation act = switch ((variant + layer) % 6) {
+        case 0 -> Activation.sigmoid();
+        case 1 -> Activation.prelu(0.25f);
+        case 2 -> Activation.dice(uniform(random, out), positive(random, out), uniform(random, out),
             uniform(random, out), uniform(random, out), 1e-8f);
-        case 3 -> DinAttentionUnit.Activation.relu();
-        case 4 -> DinAttentionUnit.Activation.prelu(uniform(random, out));
-        default -> DinAttentionUnit.Activation.tanh();
+        case 3 -> Activation.relu();
+        case 4 -> Activation.prelu(uniform(random, out));
+        default -> Activation.tanh();
       };
       builder.hidden(uniform(random, out * in), random.nextBoolean() ? uniform(random, out) : null, out, act);
       in = out;
@@ -483,7 +483,7 @@ class AttentionTest {
     return values;
   }
 
-  private static void checkDin(AttentionKernels scalar, AttentionKernels vector, SplittableRandom random,
+  static void checkDin(AttentionKernels scalar, AttentionKernels vector, SplittableRandom random,
                                DinAttentionUnit unit, int b, int l) {
     int d = unit.embeddingWidth();
     int valid = l == 0 ? 0 : (random.nextBoolean() ? random.nextInt(l + 1) : l);
@@ -670,31 +670,31 @@ class AttentionTest {
   @Test
   void badDinUnitsAreRejectedWhenBuilt() {
     assertThatThrownBy(() -> DinAttentionUnit.builder(0)).hasMessageContaining("d must be > 0, got 0");
-    assertThatThrownBy(() -> DinAttentionUnit.builder(2).hidden(new float[7], null, 1, DinAttentionUnit.Activation.relu()))
+    assertThatThrownBy(() -> DinAttentionUnit.builder(2).hidden(new float[7], null, 1, Activation.relu()))
         .hasMessageContaining("hidden layer 0 weight must have out x in = 1 x 8 = 8 floats, got 7");
     assertThatThrownBy(() -> DinAttentionUnit.builder(2).hidden(new float[16], new float[3], 2,
-        DinAttentionUnit.Activation.relu()))
+        Activation.relu()))
         .hasMessageContaining("hidden layer 0 bias must have out = 2 floats, got 3");
     assertThatThrownBy(() -> DinAttentionUnit.builder(2).hidden(new float[16], null, 2,
-        DinAttentionUnit.Activation.prelu(1, 2, 3)))
+        Activation.prelu(1, 2, 3)))
         .hasMessageContaining("PReLU alpha must have 1 or 2 values, got 3");
     assertThatThrownBy(() -> DinAttentionUnit.builder(2).hidden(new float[16], null, 2,
-        DinAttentionUnit.Activation.dice(new float[3], new float[3], null, null, new float[3], 1e-8f)))
+        Activation.dice(new float[3], new float[3], null, null, new float[3], 1e-8f)))
         .hasMessageContaining("Dice statistics must have 2 channels, got 3");
-    assertThatThrownBy(() -> DinAttentionUnit.Activation.dice(new float[2], new float[] {1, -1}, null, null,
+    assertThatThrownBy(() -> Activation.dice(new float[2], new float[] {1, -1}, null, null,
         new float[2], 1e-8f))
         .hasMessageContaining("var[1] + eps must be > 0");
     assertThatThrownBy(() -> DinAttentionUnit.builder(2).hidden(new float[16], null, 2,
-        DinAttentionUnit.Activation.sigmoid()).build())
+        Activation.sigmoid()).build())
         .hasMessageContaining("the output layer Linear(2, 1) is missing");
     assertThatThrownBy(() -> DinAttentionUnit.builder(2).hidden(new float[16], null, 2,
-        DinAttentionUnit.Activation.sigmoid()).output(new float[3], null))
+        Activation.sigmoid()).output(new float[3], null))
         .hasMessageContaining("output layer weight must have out x in = 1 x 2 = 2 floats, got 3");
     assertThatThrownBy(() -> DinAttentionUnit.builder(2).build())
         .hasMessageContaining("at least one hidden layer");
 
     DinAttentionUnit unit = DinAttentionUnit.builder(2)
-        .hidden(new float[16], null, 2, DinAttentionUnit.Activation.sigmoid()).output(new float[2], null).build();
+        .hidden(new float[16], null, 2, Activation.sigmoid()).output(new float[2], null).build();
     assertThatThrownBy(() -> Attention.dinScores(unit, new float[4], 0, 2, new float[5], 0, 3, 3, new float[6], 0,
         new float[1000], 0))
         .hasMessageContaining("k needs 6 elements");

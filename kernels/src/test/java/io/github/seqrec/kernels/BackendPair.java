@@ -2,6 +2,7 @@ package io.github.seqrec.kernels;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.github.seqrec.kernels.internal.GemmTile;
 import io.github.seqrec.kernels.internal.KernelProvider;
 
 /**
@@ -16,6 +17,13 @@ final class BackendPair {
 
   static KernelProvider vector() {
     var vector = KernelProvider.vectorIfAvailable();
+    assumeTrue(vector.isPresent(), "vector backend not available in this JVM (run without jdk.incubator.vector)");
+    return vector.get();
+  }
+
+  /** The vector backend with its GEMM forced to {@code tile}, whatever this machine's register file. */
+  static KernelProvider vector(GemmTile tile) {
+    var vector = KernelProvider.vectorIfAvailable(tile);
     assumeTrue(vector.isPresent(), "vector backend not available in this JVM (run without jdk.incubator.vector)");
     return vector.get();
   }

@@ -66,6 +66,29 @@ class BackendSelectionTest {
     assertThat(out).contains("-Dseqrec.backend=vector was requested but the module jdk.incubator.vector is not readable");
   }
 
+  @Test
+  void theGemmTileIsNamedAndCanBeForced() throws Exception {
+    for (String tile : new String[] {"4x3", "6x2"}) {
+      Process p = childJvm(List.of("--add-modules=jdk.incubator.vector", "-Dseqrec.gemm.tile=" + tile));
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(out).as(out).contains("gemm-tile=" + tile + " (forced by -Dseqrec.gemm.tile)");
+    }
+    Process p = childJvm(List.of("--add-modules=jdk.incubator.vector"));
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(out).as(out).containsPattern("gemm-tile=(4x3 \\(32|6x2 \\(16) vector registers\\)");
+  }
+
+  @Test
+  void anUnknownGemmTileIsRejected() throws Exception {
+    Process p = childJvm(List.of("--add-modules=jdk.incubator.vector", "-Dseqrec.gemm.tile=8x8"));
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(out).contains("-Dseqrec.gemm.tile must be 4x3, 6x2 or auto, got '8x8'");
+    assertThat(p.exitValue()).isNotZero();
+  }
+
   /** Runs {@link ChildMain} in a fresh JVM of the same JDK, stdout and stderr merged. */
   private static Process childJvm(List<String> jvmArgs) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();

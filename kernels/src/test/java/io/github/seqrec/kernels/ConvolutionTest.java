@@ -5,13 +5,15 @@ import static io.github.seqrec.kernels.TestArrays.uniform;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.seqrec.kernels.Convolution.Activation;
 import io.github.seqrec.kernels.internal.ConvolutionKernels;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class ConvolutionTest {
+  /** Caser's {@code ac_conv} choices and the other activations the kernel admits after the max. */
+  private static final Activation[] NON_DECREASING = {Activation.identity(), Activation.relu(), Activation.tanh(),
+      Activation.sigmoid(), Activation.leakyRelu(0.1f), Activation.prelu(0.3f)};
   private static final double TOL = 1e-5;
 
   // ------------------------------------------------------------------ causal 1-D convolution
@@ -120,7 +122,7 @@ class ConvolutionTest {
     checkCausal(scalar, vector, random, 1000, 64, 64, 3, 8);
   }
 
-  private static void checkCausal(ConvolutionKernels scalar, ConvolutionKernels vector, SplittableRandom random,
+  static void checkCausal(ConvolutionKernels scalar, ConvolutionKernels vector, SplittableRandom random,
                                   int length, int cIn, int cOut, int k, int r) {
     PackedCausalConv conv = Convolution.packCausalConv1d(uniform(random, cOut * cIn * k),
         random.nextBoolean() ? uniform(random, cOut) : null, cOut, cIn, k, r);
@@ -214,15 +216,15 @@ class ConvolutionTest {
     float[][] b = {{0}, {-1}, {0}};
     // h=1: windows 1, 2, 4 -> 4; h=2: (1 + 2) - 1 = 2, (0 + 1) - 1 = 0 -> 2; h=3: -1 - 1 = -2
     float[] out = new float[3];
-    PackedHorizontalConv relu = Convolution.packHorizontal(w, b, 1, 2, Activation.RELU);
+    PackedHorizontalConv relu = Convolution.packHorizontal(w, b, 1, 2, Activation.relu());
     Convolution.horizontal(e, 0, 3, relu, out, 0, new float[Convolution.horizontalScratchSize(3, relu)], 0);
     assertThat(out).containsExactly(4, 2, 0);
-    PackedHorizontalConv identity = Convolution.packHorizontal(w, b, 1, 2, Activation.IDENTITY);
+    PackedHorizontalConv identity = Convolution.packHorizontal(w, b, 1, 2, Activation.identity());
     Convolution.horizontal(e, 0, 3, identity, out, 0, new float[3], 0);
     assertThat(out).containsExactly(4, 2, -2);
     // a single height on a longer sequence
     PackedHorizontalConv h2 = Convolution.packHorizontal(new int[] {2}, new float[][] {w[1]}, new float[][] {b[1]}, 1, 2,
-        Activation.TANH);
+        Activation.tanh());
     float[] one = new float[1];
     Convolution.horizontal(e, 0, 3, h2, one, 0, new float[2], 0);
     assertThat(one[0]).isCloseTo((float) Math.tanh(2), org.assertj.core.data.Offset.offset(1e-6f));
@@ -231,7 +233,7 @@ class ConvolutionTest {
   @Test
   void horizontalMatchesTheDirectDefinitionForEveryActivation() {
     SplittableRandom random = new SplittableRandom(7);
-    for (Activation act : Activation.values()) {
+    for (Activation act : NON_DECREASING) {
       for (int length : new int[] {1, 2, 5, 9}) {
         int d = 1 + random.nextInt(20);
         int nh = 1 + random.nextInt(17);
@@ -265,11 +267,14 @@ class ConvolutionTest {
               sum += (double) w[i][(f * h + r) * d + c] * e[(win + r) * d + c];
             }
           }
-          double v = switch (act) {
+          double v = switch (act.kind()) {
             case IDENTITY -> sum;
             case RELU -> Math.max(0, sum);
             case TANH -> Math.tanh(sum);
             case SIGMOID -> 1 / (1 + Math.exp(-sum));
+            case LEAKY_RELU -> sum > 0 ? sum : 0.1 * sum;
+            case PRELU -> sum > 0 ? sum : 0.3 * sum;
+            default -> throw new AssertionError(act);
           };
           max = Math.max(max, v);
         }
@@ -290,7 +295,7 @@ class ConvolutionTest {
     for (int length : lengths) {
       for (int d : widths) {
         int nh = filterCounts[random.nextInt(filterCounts.length)];
-        Activation act = Activation.values()[random.nextInt(4)];
+        Activation act = NON_DECREASING[random.nextInt(NON_DECREASING.length)];
         int heightCount = Math.min(length, 10);
         float[][] w = new float[heightCount][];
         float[][] b = new float[heightCount][];
@@ -306,9 +311,9 @@ class ConvolutionTest {
         float[] expected = uniform(random, 2 + heightCount * nh);
         float[] actual = expected.clone();
         int scratch = Convolution.horizontalScratchSize(length, conv);
-        scalar.horizontal(e, eOff, length, d, conv.heights(), conv.weightT(), conv.weightOffsets(), conv.bias(), nh, act,
+        scalar.horizontal(e, eOff, length, d, conv.heights(), conv.weightT(), conv.weightOffsets(), conv.bias(), nh, act.function(),
             expected, 2, uniform(random, scratch + 1), 1);
-        vector.horizontal(e, eOff, length, d, conv.heights(), conv.weightT(), conv.weightOffsets(), conv.bias(), nh, act,
+        vector.horizontal(e, eOff, length, d, conv.heights(), conv.weightT(), conv.weightOffsets(), conv.bias(), nh, act.function(),
             actual, 2, uniform(random, scratch), 0);
         assertClose("horizontal L=" + length + " d=" + d + " nh=" + nh + " " + act, expected, actual, TOL,
             Math.sqrt(length * d) + 1);
@@ -389,7 +394,7 @@ class ConvolutionTest {
         .hasMessageContaining("conv must not be null");
 
     PackedHorizontalConv horizontal = Convolution.packHorizontal(new float[][] {new float[4], new float[8]}, null, 2, 2,
-        Activation.RELU);
+        Activation.relu());
     assertThatThrownBy(() -> Convolution.horizontal(new float[2], 0, 1, horizontal, new float[4], 0, new float[4], 0))
         .hasMessageContaining("length must be >= the largest filter height 2").hasMessageContaining("got 1");
     assertThatThrownBy(() -> Convolution.horizontal(new float[4], 0, 2, horizontal, new float[4], 0, new float[3], 0))
@@ -397,13 +402,20 @@ class ConvolutionTest {
     assertThatThrownBy(() -> Convolution.horizontal(new float[4], 0, 2, horizontal, new float[3], 0, new float[4], 0))
         .hasMessageContaining("out needs 4 elements");
     assertThatThrownBy(() -> Convolution.packHorizontal(new float[][] {new float[4], new float[7]}, null, 2, 2,
-        Activation.RELU)).hasMessageContaining("weights[1] must have filters x 1 x height x width = 2 x 1 x 2 x 2 = 8 floats, got 7");
+        Activation.relu())).hasMessageContaining("weights[1] must have filters x 1 x height x width = 2 x 1 x 2 x 2 = 8 floats, got 7");
     assertThatThrownBy(() -> Convolution.packHorizontal(new int[] {2, 2}, new float[][] {new float[8], new float[8]}, null,
-        2, 2, Activation.RELU)).hasMessageContaining("heights must be distinct");
-    assertThatThrownBy(() -> Convolution.packHorizontal(new float[0][], null, 2, 2, Activation.RELU))
+        2, 2, Activation.relu())).hasMessageContaining("heights must be distinct");
+    assertThatThrownBy(() -> Convolution.packHorizontal(new float[0][], null, 2, 2, Activation.relu()))
         .hasMessageContaining("number of heights must be > 0, got 0");
     assertThatThrownBy(() -> Convolution.packHorizontal(new float[][] {new float[4]}, new float[][] {new float[3]}, 2, 2,
-        Activation.RELU)).hasMessageContaining("biases[0] must have filters = 2 floats, got 3");
+        Activation.relu())).hasMessageContaining("biases[0] must have filters = 2 floats, got 3");
+    for (Activation act : new Activation[] {Activation.gelu(), Activation.silu(), Activation.leakyRelu(-0.5f),
+        Activation.prelu(0.1f, 0.2f)}) {
+      assertThatThrownBy(() -> Convolution.packHorizontal(new float[][] {new float[4]}, null, 2, 2, act))
+          .as(act.toString()).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("activation must be element-wise and non-decreasing")
+          .hasMessageContaining("got " + act);
+    }
 
     PackedVerticalConv vertical = Convolution.packVertical(new float[6], null, 2, 3);
     assertThatThrownBy(() -> Convolution.vertical(new float[8], 0, 4, 2, vertical, new float[4], 0))

@@ -51,7 +51,7 @@ class DenseTest {
     checkGemm(scalar, vector, random, 4097, 16, 3);
   }
 
-  private static void checkGemm(DenseKernels scalar, DenseKernels vector, SplittableRandom random, int m, int k, int n) {
+  static void checkGemm(DenseKernels scalar, DenseKernels vector, SplittableRandom random, int m, int k, int n) {
     int lda = k + random.nextInt(3);
     int ldb = n + random.nextInt(3);
     int ldc = n + random.nextInt(3);

@@ -164,44 +164,50 @@ class HashingTest {
     for (int m : BITS) {
       for (int d : dims) {
         for (int rows : rowsList) {
-          int xOff = random.nextInt(5);
-          int pOff = random.nextInt(5);
-          int sOff = random.nextInt(5);
-          int scOff = random.nextInt(5);
-          float[] x = uniform(random, xOff + rows * d);
-          float[] planes = new float[pOff + d * m];
-          System.arraycopy(SimHash.planes(random.nextLong(), d, m), 0, planes, pOff, d * m);
-          int words = m / 64;
-          long[] ss = new long[sOff + rows * words + 2];
-          long[] vs = new long[sOff + rows * words + 2];
-          float[] scratch = new float[scOff + SimHash.signaturesScratchSize(rows, m)];
-          scalar.signatures(x, xOff, rows, d, planes, pOff, m, ss, sOff, scratch, scOff);
-          vector.signatures(x, xOff, rows, d, planes, pOff, m, vs, sOff, scratch, scOff);
-          for (int r = 0; r < rows; r++) {
-            for (int k = 0; k < m; k++) {
-              double p = 0;
-              double scale = 0;
-              for (int i = 0; i < d; i++) {
-                double term = (double) x[xOff + r * d + i] * planes[pOff + i * m + k];
-                p += term;
-                scale += Math.abs(term);
-              }
-              int at = sOff + r * words + k / 64;
-              boolean sBit = (ss[at] >>> (k & 63) & 1) != 0;
-              boolean vBit = (vs[at] >>> (k & 63) & 1) != 0;
-              // a float32 projection within rounding of 0 may take either sign: summation order
-              if (Math.abs(p) > 1e-5 * scale) {
-                String what = "m=" + m + " d=" + d + " rows=" + rows + " row " + r + " bit " + k + " projection " + p;
-                assertThat(sBit).as("scalar " + what).isEqualTo(p > 0);
-                assertThat(vBit).as("vector " + what).isEqualTo(p > 0);
-              }
-            }
-          }
-          assertThat(Arrays.copyOf(vs, sOff)).as("before the output").isEqualTo(new long[sOff]);
-          assertThat(Arrays.copyOfRange(vs, sOff + rows * words, vs.length)).as("after the output").isEqualTo(new long[2]);
+          checkSignatures(scalar, vector, random, m, d, rows);
         }
       }
     }
+  }
+
+  /** Both backends' signatures of random rows carry the sign of the float64 projection. */
+  static void checkSignatures(HashingKernels scalar, HashingKernels vector, SplittableRandom random, int m, int d,
+                              int rows) {
+    int xOff = random.nextInt(5);
+    int pOff = random.nextInt(5);
+    int sOff = random.nextInt(5);
+    int scOff = random.nextInt(5);
+    float[] x = uniform(random, xOff + rows * d);
+    float[] planes = new float[pOff + d * m];
+    System.arraycopy(SimHash.planes(random.nextLong(), d, m), 0, planes, pOff, d * m);
+    int words = m / 64;
+    long[] ss = new long[sOff + rows * words + 2];
+    long[] vs = new long[sOff + rows * words + 2];
+    float[] scratch = new float[scOff + SimHash.signaturesScratchSize(rows, m)];
+    scalar.signatures(x, xOff, rows, d, planes, pOff, m, ss, sOff, scratch, scOff);
+    vector.signatures(x, xOff, rows, d, planes, pOff, m, vs, sOff, scratch, scOff);
+    for (int r = 0; r < rows; r++) {
+      for (int k = 0; k < m; k++) {
+        double p = 0;
+        double scale = 0;
+        for (int i = 0; i < d; i++) {
+          double term = (double) x[xOff + r * d + i] * planes[pOff + i * m + k];
+          p += term;
+          scale += Math.abs(term);
+        }
+        int at = sOff + r * words + k / 64;
+        boolean sBit = (ss[at] >>> (k & 63) & 1) != 0;
+        boolean vBit = (vs[at] >>> (k & 63) & 1) != 0;
+        // a float32 projection within rounding of 0 may take either sign: summation order
+        if (Math.abs(p) > 1e-5 * scale) {
+          String what = "m=" + m + " d=" + d + " rows=" + rows + " row " + r + " bit " + k + " projection " + p;
+          assertThat(sBit).as("scalar " + what).isEqualTo(p > 0);
+          assertThat(vBit).as("vector " + what).isEqualTo(p > 0);
+        }
+      }
+    }
+    assertThat(Arrays.copyOf(vs, sOff)).as("before the output").isEqualTo(new long[sOff]);
+    assertThat(Arrays.copyOfRange(vs, sOff + rows * words, vs.length)).as("after the output").isEqualTo(new long[2]);
   }
 
   @Test

@@ -387,7 +387,7 @@ class RecurrentTest {
     checkSteps(scalar, vector, random, 2, 5, 1000);
   }
 
-  private static void checkSteps(RecurrentKernels scalar, RecurrentKernels vector, SplittableRandom random,
+  static void checkSteps(RecurrentKernels scalar, RecurrentKernels vector, SplittableRandom random,
                                  int rows, int in, int hidden) {
     String shape = " rows=" + rows + " in=" + in + " H=" + hidden;
     boolean bias = random.nextBoolean();
@@ -500,7 +500,7 @@ class RecurrentTest {
     }
   }
 
-  private static void checkScans(RecurrentKernels scalar, RecurrentKernels vector, SplittableRandom random,
+  static void checkScans(RecurrentKernels scalar, RecurrentKernels vector, SplittableRandom random,
                                  int rows, int steps, int in, int hidden, double tol) {
     String shape = " rows=" + rows + " T=" + steps + " in=" + in + " H=" + hidden;
     boolean bias = random.nextBoolean();

@@ -1,74 +1,80 @@
 package io.github.seqrec.models;
 
+import io.github.seqrec.models.ctr.Dien;
+import io.github.seqrec.models.ctr.Din;
+import io.github.seqrec.models.ctr.Tim;
+import io.github.seqrec.models.lifelong.Eta;
+import io.github.seqrec.models.lifelong.Sim;
+import io.github.seqrec.models.lifelong.Twin;
+import io.github.seqrec.models.lifelong.TwinV2;
 import io.github.seqrec.models.safetensors.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * Every reference model, by name: {@link #load} reads a PyTorch {@code state_dict} saved as
- * safetensors (hyperparameters from its {@code __metadata__}, overridable by options).
+ * safetensors (hyperparameters from its {@code __metadata__}, overridable by options). Adding a
+ * model is one line in {@link #SPECS}.
  */
 public final class Models {
   private Models() {}
 
-  /** How one architecture is described and loaded. */
-  public interface Loader {
-    ModelInfo info();
+  /** The registry: one line per architecture, in the survey's order. */
+  private static final List<ModelSpec> SPECS = List.of(
+      // ctr: target attention over the recent history
+      Din.SPEC, Dien.SPEC, Tim.SPEC,
+      // lifelong: two-stage search over long histories
+      Sim.SPEC, Eta.SPEC, Twin.SPEC, TwinV2.SPEC);
 
-    /**
-     * Loads from an open weight file; {@code options} holds the file's metadata overridden by the
-     * caller's options. Missing or mis-shaped tensors raise an exception naming the tensor.
-     */
-    SequentialModel load(SafeTensors weights, Map<String, String> options) throws IOException;
-  }
+  private static final Map<String, ModelSpec> BY_NAME = index();
 
-  private static final Map<String, Loader> LOADERS = index();
-
-  private static Map<String, Loader> index() {
-    List<Loader> all = new ArrayList<>();
-    all.add(Sim.LOADER);
-    all.add(Eta.LOADER);
-    all.add(Twin.LOADER);
-    all.add(TwinV2.LOADER);
-    all.add(Din.LOADER);
-    all.add(Dien.LOADER);
-    all.add(Tim.LOADER);
-    Map<String, Loader> byName = new TreeMap<>();
-    for (Loader loader : all) {
-      byName.put(loader.info().name(), loader);
+  private static Map<String, ModelSpec> index() {
+    Map<String, ModelSpec> byName = new TreeMap<>();
+    for (ModelSpec spec : SPECS) {
+      if (byName.put(spec.name(), spec) != null) {
+        throw new IllegalStateException("two models are named " + spec.name());
+      }
     }
     return byName;
   }
 
   /** Every registered model, by name. */
   public static List<ModelInfo> list() {
-    return LOADERS.values().stream().map(Loader::info).toList();
+    return BY_NAME.values().stream().map(ModelSpec::info).toList();
   }
 
   public static boolean has(String name) {
-    return LOADERS.containsKey(name);
+    return BY_NAME.containsKey(name);
+  }
+
+  /**
+   * The spec of {@code name}.
+   *
+   * @throws IllegalArgumentException for an unknown model, naming the closest known one
+   */
+  public static ModelSpec spec(String name) {
+    ModelSpec spec = BY_NAME.get(name);
+    if (spec == null) {
+      throw new IllegalArgumentException("unknown model '" + name + "'" + ModelOptions.suggestion(name, BY_NAME.keySet())
+          + "; known: " + String.join(", ", BY_NAME.keySet()));
+    }
+    return spec;
   }
 
   /**
    * Loads {@code name} from {@code weights}. Options override the weight file's metadata (for
-   * example {@code softmax=true} for DIN's official form).
+   * example {@code softmax=true} for DIN's official form); an option the model does not declare is
+   * an error.
    *
-   * @throws IllegalArgumentException for an unknown model or option value, or bad weights
+   * @throws IllegalArgumentException for an unknown model, option or option value, or bad weights
    */
   public static SequentialModel load(String name, Path weights, Map<String, String> options) throws IOException {
-    Loader loader = LOADERS.get(name);
-    if (loader == null) {
-      throw new IllegalArgumentException("unknown model '" + name + "'; known: " + String.join(", ", LOADERS.keySet()));
-    }
+    ModelSpec spec = spec(name);
     try (SafeTensors st = SafeTensors.open(weights)) {
-      Map<String, String> merged = new HashMap<>(st.metadata());
-      merged.putAll(options);
-      return loader.load(st, merged);
+      return spec.load(st, options);
     }
   }
 }

@@ -1,41 +1,36 @@
 package io.github.seqrec.models;
 
+import java.lang.reflect.Array;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
 
 /**
  * One user's behaviour sequence, oldest action first (index {@code length - 1} is the most recent),
- * as the parallel arrays a model reads. Arrays are referenced, not copied, so a serving loop can
- * refill the same arrays per request without allocating: do not change them while a model scores.
+ * as the parallel arrays a model reads, one per {@link HistoryField}. Arrays are referenced, not
+ * copied, so a serving loop can refill the same arrays per request without allocating: do not
+ * change them while a model scores.
  *
- * <p>Only {@code length} entries of each array are read. Fields a model does not use may be null;
- * a model rejects a history that lacks a field it needs ({@link SequentialModel#requiredFields()}).
- * Histories longer than a model's maximum are cut to their most recent actions by the model.
+ * <p>Only {@code length} entries of each array are read ({@code length x crossDim} for the cross
+ * features). Fields a model does not use may be absent; a model rejects a history that lacks a
+ * field it needs ({@link SequentialModel#requiredFields()}). Histories longer than a model's maximum
+ * are cut to their most recent actions by the model.
  */
 public final class UserHistory {
+  private static final HistoryField[] FIELDS = HistoryField.values();
+
   private final int length;
-  private final int[] itemIds;
-  private final int[] categoryIds;
-  private final long[] timestamps;
-  private final int[] actionTypes;
-  private final int[] crossBuckets;
-  private final float[] crossNumeric;
+  private final Object[] values;
   private final int crossDim;
-  private final int[] clusterSizes;
   private final long requestTime;
+  private final int userId;
 
   private UserHistory(Builder b) {
     this.length = b.length;
-    this.itemIds = b.itemIds;
-    this.categoryIds = b.categoryIds;
-    this.timestamps = b.timestamps;
-    this.actionTypes = b.actionTypes;
-    this.crossBuckets = b.crossBuckets;
-    this.crossNumeric = b.crossNumeric;
+    this.values = b.values.clone();
     this.crossDim = b.crossDim;
-    this.clusterSizes = b.clusterSizes;
     this.requestTime = b.requestTime;
+    this.userId = b.userId;
   }
 
   /** A history of {@code length} actions whose item ids are {@code itemIds[0 .. length)}. */
@@ -49,64 +44,71 @@ public final class UserHistory {
   }
 
   public int length() { return length; }
-  public int[] itemIds() { return itemIds; }
-  public int[] categoryIds() { return categoryIds; }
-  public long[] timestamps() { return timestamps; }
-  public int[] actionTypes() { return actionTypes; }
+  public int[] itemIds() { return (int[]) values[0]; }
+  public int[] categoryIds() { return (int[]) values[HistoryField.CATEGORY_IDS.ordinal()]; }
+  public long[] timestamps() { return (long[]) values[HistoryField.TIMESTAMPS.ordinal()]; }
+  public int[] actionTypes() { return (int[]) values[HistoryField.ACTION_TYPES.ordinal()]; }
   /** {@code length x crossDim} bucket ids, action-major, or null. */
-  public int[] crossBuckets() { return crossBuckets; }
+  public int[] crossBuckets() { return (int[]) values[HistoryField.CROSS_BUCKETS.ordinal()]; }
   /** {@code length x crossDim} floats, action-major, or null. */
-  public float[] crossNumeric() { return crossNumeric; }
+  public float[] crossNumeric() { return (float[]) values[HistoryField.CROSS_NUMERIC.ordinal()]; }
   /** Cross features per action (for whichever cross array is present). */
   public int crossDim() { return crossDim; }
   /** Raw behaviours behind each action (TWIN-V2 clusters), or null. */
-  public int[] clusterSizes() { return clusterSizes; }
+  public int[] clusterSizes() { return (int[]) values[HistoryField.CLUSTER_SIZES.ordinal()]; }
   /** The time of the request being scored, in the timestamps' unit (seconds). */
   public long requestTime() { return requestTime; }
+  /**
+   * The user's id for models with per-user parameters (FPMC, RRN, Caser), or {@link #NO_USER_ID}.
+   * Id 0 is the unknown (new) user: such models use only its sequence part. A model that needs an
+   * id rejects a history without one rather than guessing.
+   */
+  public int userId() { return userId; }
+  /** Whether a user id was given. */
+  public boolean hasUserId() { return userId != NO_USER_ID; }
+
+  /** {@link #userId()} of a history built without one. */
+  public static final int NO_USER_ID = -1;
+
+  /** The array of {@code field} ({@code int[]}, {@code long[]} or {@code float[]}, see {@link HistoryField#valueType()}), or null. */
+  public Object values(HistoryField field) {
+    return values[field.ordinal()];
+  }
+
+  /** Values per action of {@code field}: {@link #crossDim()} for the cross features, else 1. */
+  public int width(HistoryField field) {
+    return field.perActionRow() ? crossDim : 1;
+  }
 
   /** Whether this history carries {@code field} (allocation-free, for per-request checks). */
   public boolean has(HistoryField field) {
-    return switch (field) {
-      case ITEM_IDS -> true;
-      case CATEGORY_IDS -> categoryIds != null;
-      case TIMESTAMPS -> timestamps != null;
-      case ACTION_TYPES -> actionTypes != null;
-      case CROSS_BUCKETS -> crossBuckets != null;
-      case CROSS_NUMERIC -> crossNumeric != null;
-      case CLUSTER_SIZES -> clusterSizes != null;
-    };
+    return values[field.ordinal()] != null;
   }
 
   /** The fields this history carries. */
   public Set<HistoryField> fields() {
-    EnumSet<HistoryField> fields = EnumSet.of(HistoryField.ITEM_IDS);
-    if (categoryIds != null) fields.add(HistoryField.CATEGORY_IDS);
-    if (timestamps != null) fields.add(HistoryField.TIMESTAMPS);
-    if (actionTypes != null) fields.add(HistoryField.ACTION_TYPES);
-    if (crossBuckets != null) fields.add(HistoryField.CROSS_BUCKETS);
-    if (crossNumeric != null) fields.add(HistoryField.CROSS_NUMERIC);
-    if (clusterSizes != null) fields.add(HistoryField.CLUSTER_SIZES);
+    EnumSet<HistoryField> fields = EnumSet.noneOf(HistoryField.class);
+    for (HistoryField field : FIELDS) {
+      if (has(field)) {
+        fields.add(field);
+      }
+    }
     return fields;
   }
 
   @Override
   public String toString() {
     return "UserHistory[length=" + length + ", fields=" + fields() + ", items="
-        + Arrays.toString(Arrays.copyOf(itemIds, Math.min(length, 8))) + (length > 8 ? "..." : "") + "]";
+        + Arrays.toString(Arrays.copyOf(itemIds(), Math.min(length, 8))) + (length > 8 ? "..." : "") + "]";
   }
 
   /** Builds a history; {@link #build()} checks that every array holds at least {@code length} entries. */
   public static final class Builder {
-    private final int[] itemIds;
     private final int length;
-    private int[] categoryIds;
-    private long[] timestamps;
-    private int[] actionTypes;
-    private int[] crossBuckets;
-    private float[] crossNumeric;
+    private final Object[] values = new Object[FIELDS.length];
     private int crossDim;
-    private int[] clusterSizes;
     private long requestTime;
+    private int userId = NO_USER_ID;
 
     private Builder(int[] itemIds, int length) {
       if (itemIds == null) {
@@ -116,55 +118,81 @@ public final class UserHistory {
         throw new IllegalArgumentException(
             "length must be in [0, itemIds.length = " + itemIds.length + "], got " + length);
       }
-      this.itemIds = itemIds;
+      values[0] = itemIds;
       this.length = length;
     }
 
-    public Builder categoryIds(int[] categoryIds) { this.categoryIds = categoryIds; return this; }
-    public Builder timestamps(long[] timestamps) { this.timestamps = timestamps; return this; }
-    public Builder actionTypes(int[] actionTypes) { this.actionTypes = actionTypes; return this; }
+    /**
+     * Sets {@code field} to {@code array} (of the field's {@link HistoryField#valueType()}; null
+     * removes it). A per-action-row field also needs {@link #crossDim}.
+     */
+    public Builder field(HistoryField field, Object array) {
+      if (field == HistoryField.ITEM_IDS && array == null) {
+        throw new IllegalArgumentException("itemIds must not be null");
+      }
+      if (array != null && array.getClass() != field.arrayClass()) {
+        throw new IllegalArgumentException(field.javaName() + " must be a " + field.arrayClass().getSimpleName() + ", got "
+            + array.getClass().getSimpleName());
+      }
+      values[field.ordinal()] = array;
+      return this;
+    }
+
+    public Builder categoryIds(int[] categoryIds) { return field(HistoryField.CATEGORY_IDS, categoryIds); }
+    public Builder timestamps(long[] timestamps) { return field(HistoryField.TIMESTAMPS, timestamps); }
+    public Builder actionTypes(int[] actionTypes) { return field(HistoryField.ACTION_TYPES, actionTypes); }
 
     /** {@code crossDim} categorical cross features per action, action-major ({@code length x crossDim}). */
     public Builder crossBuckets(int[] crossBuckets, int crossDim) {
-      this.crossBuckets = crossBuckets;
       this.crossDim = crossDim;
-      return this;
+      return field(HistoryField.CROSS_BUCKETS, crossBuckets);
     }
 
     /** {@code crossDim} numeric cross features per action, action-major ({@code length x crossDim}). */
     public Builder crossNumeric(float[] crossNumeric, int crossDim) {
-      this.crossNumeric = crossNumeric;
       this.crossDim = crossDim;
-      return this;
+      return field(HistoryField.CROSS_NUMERIC, crossNumeric);
     }
 
-    public Builder clusterSizes(int[] clusterSizes) { this.clusterSizes = clusterSizes; return this; }
+    /** Values per action of the per-action-row fields (the cross features). */
+    public Builder crossDim(int crossDim) { this.crossDim = crossDim; return this; }
+
+    public Builder clusterSizes(int[] clusterSizes) { return field(HistoryField.CLUSTER_SIZES, clusterSizes); }
 
     public Builder requestTime(long requestTime) { this.requestTime = requestTime; return this; }
 
-    public UserHistory build() {
-      need("categoryIds", categoryIds == null ? -1 : categoryIds.length, length);
-      need("timestamps", timestamps == null ? -1 : timestamps.length, length);
-      need("actionTypes", actionTypes == null ? -1 : actionTypes.length, length);
-      need("clusterSizes", clusterSizes == null ? -1 : clusterSizes.length, length);
-      if (crossBuckets != null && crossNumeric != null) {
-        throw new IllegalArgumentException("give either crossBuckets or crossNumeric, not both");
+    /** The user's id ({@code >= 0}; 0 is the unknown user); models check the upper bound. */
+    public Builder userId(int userId) {
+      if (userId < 0) {
+        throw new IllegalArgumentException("userId must be >= 0 (0 is the unknown user), got " + userId);
       }
-      if (crossBuckets != null || crossNumeric != null) {
-        if (crossDim <= 0) {
-          throw new IllegalArgumentException("crossDim must be > 0, got " + crossDim);
-        }
-        need(crossBuckets != null ? "crossBuckets" : "crossNumeric",
-            crossBuckets != null ? crossBuckets.length : crossNumeric.length, (long) length * crossDim);
-      }
-      return new UserHistory(this);
+      this.userId = userId;
+      return this;
     }
 
-    private void need(String name, int have, long needed) {
-      if (have >= 0 && have < needed) {
-        throw new IllegalArgumentException(name + " must hold at least " + needed + " entries for length "
-            + length + ", got " + have);
+    public UserHistory build() {
+      if (values[HistoryField.CROSS_BUCKETS.ordinal()] != null && values[HistoryField.CROSS_NUMERIC.ordinal()] != null) {
+        throw new IllegalArgumentException("give either crossBuckets or crossNumeric, not both");
       }
+      for (HistoryField field : FIELDS) {
+        Object array = values[field.ordinal()];
+        if (array == null) {
+          continue;
+        }
+        long needed = length;
+        if (field.perActionRow()) {
+          if (crossDim <= 0) {
+            throw new IllegalArgumentException("crossDim must be > 0, got " + crossDim);
+          }
+          needed = (long) length * crossDim;
+        }
+        int have = Array.getLength(array);
+        if (have < needed) {
+          throw new IllegalArgumentException(field.javaName() + " must hold at least " + needed + " entries for length "
+              + length + ", got " + have);
+        }
+      }
+      return new UserHistory(this);
     }
   }
 }

@@ -7,8 +7,8 @@ package io.github.seqrec.cuda.internal;
 public final class Geometry {
   private Geometry() {}
 
-  /** seqrec_gemm: a 64 x 64 tile of C per block of 256 threads. */
-  public static final int GEMM_TILE = 64;
+  /** seqrec_gemm / seqrec_gemm_tf32: a 128 x 128 tile of C per block of 256 threads (8 x 8 outputs each). */
+  public static final int GEMM_TILE = 128;
   public static final int GEMM_THREADS = 256;
   /** Rows of C one gemm launch covers: gridDim.y is at most 65535 tiles. */
   public static final int GEMM_MAX_ROWS_PER_LAUNCH = 65535 * GEMM_TILE;

@@ -1,9 +1,13 @@
 package io.github.seqrec.cuda.internal;
 
+import io.github.seqrec.cuda.CudaContext;
 import io.github.seqrec.cuda.CudaDevice;
 import io.github.seqrec.cuda.CudaException;
 import io.github.seqrec.cuda.CudaUnavailableException;
 import io.github.seqrec.cuda.CudaUnavailableException.Reason;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +18,7 @@ import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUevent;
 import jcuda.driver.CUfunction;
+import jcuda.driver.CUjit_option;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
@@ -26,11 +31,20 @@ import jcuda.driver.JCudaDriver;
  * checked here and a failure becomes a {@link CudaException} naming the call.
  */
 public final class JCudaBackend implements Driver {
-  /** The driver version the shipped PTX (ISA 9.0, nvcc 13.0) needs. */
-  public static final int MIN_DRIVER_VERSION = 13000;
+  /**
+   * The oldest driver JCuda's calls here run on: the binding (built against CUDA 12 headers)
+   * links {@code cuDevicePrimaryCtxRelease_v2}, new in CUDA 11.0; every other entry point seqrec
+   * calls is older. The PTX may need a newer one: {@link CudaContext} checks the ISA of the build
+   * it loads against {@link Ptx#minimumDriverFor} (sm_90: ISA 7.8, CUDA 11.8; compute_75: ISA 7.0,
+   * CUDA 11.0).
+   */
+  public static final int MIN_DRIVER_VERSION = 11000;
 
   /** CUDA_ERROR_INSUFFICIENT_DRIVER, which JCuda 12.0.0's CUresult does not name. */
   private static final int CUDA_ERROR_INSUFFICIENT_DRIVER = 35;
+
+  /** Bytes of the JIT error log {@code cuModuleLoadDataEx} fills when it rejects a PTX image. */
+  private static final int JIT_LOG_BYTES = 16 * 1024;
 
   private final CUdevice device;
   private final CUcontext context;
@@ -57,21 +71,27 @@ public final class JCudaBackend implements Driver {
    * its version and the device, retains the device's primary context and creates a stream.
    */
   public static JCudaBackend open(int ordinal) throws CudaUnavailableException {
+    Natives.Report natives = Natives.prepare();
+    if (natives.libcuda() == null) {
+      // Without the driver's library JCuda's binding cannot load, and JCuda would then copy it out
+      // of its jar into java.io.tmpdir and fail there too: stop here with what was searched.
+      throw new CudaUnavailableException(Reason.NO_DRIVER, "no CUDA driver: libcuda.so.1 " + natives.libcudaAccount());
+    }
     int initResult;
     try {
       initResult = JCudaDriver.cuInit(0);
-    } catch (UnsatisfiedLinkError e) {
-      String text = messages(e);
-      if (text.contains("libcuda")) {
-        throw new CudaUnavailableException(Reason.NO_DRIVER,
-            "no CUDA driver: libcuda.so.1 could not be loaded (" + firstLine(e) + ")", e);
-      }
-      throw new CudaUnavailableException(Reason.NO_JCUDA,
-          "JCuda's native driver library could not be loaded (" + firstLine(e) + ")", e);
     } catch (LinkageError | RuntimeException e) {
       String text = messages(e);
-      Reason reason = text.contains("libcuda") ? Reason.NO_DRIVER : Reason.NO_JCUDA;
-      throw new CudaUnavailableException(reason, "JCuda could not be initialised (" + firstLine(e) + ")", e);
+      if (text.contains("libcuda")) {
+        throw new CudaUnavailableException(Reason.NO_DRIVER, "no CUDA driver: libcuda.so.1 could not be loaded ("
+            + firstLine(e) + "); libcuda.so.1: " + natives.libcudaAccount(), e);
+      }
+      if (text.contains("libstdc++") || text.contains("libgcc_s")) {
+        throw new CudaUnavailableException(Reason.NO_JCUDA, "JCuda's native driver binding needs the C++ runtime ("
+            + firstLine(e) + "); libstdc++.so.6: " + natives.libstdcxxAccount(), e);
+      }
+      throw new CudaUnavailableException(Reason.NO_JCUDA, "JCuda's native driver library could not be loaded ("
+          + firstLine(e) + "); " + natives.jcudaAccount(), e);
     }
     if (initResult == CUresult.CUDA_ERROR_NO_DEVICE) {
       throw new CudaUnavailableException(Reason.NO_DEVICE, "cuInit: the CUDA driver reports no device");
@@ -89,8 +109,8 @@ public final class JCudaBackend implements Driver {
       int driverVersion = value[0];
       if (driverVersion < MIN_DRIVER_VERSION) {
         throw new CudaUnavailableException(Reason.DRIVER_TOO_OLD, "the CUDA driver supports CUDA "
-            + driverVersion / 1000 + "." + (driverVersion % 1000) / 10
-            + ", but seqrec's PTX (nvcc 13.0, PTX ISA 9.0) needs a CUDA 13.0 driver (R580 or newer)");
+            + Ptx.cudaVersionString(driverVersion) + ", but JCuda's driver binding needs CUDA "
+            + Ptx.cudaVersionString(MIN_DRIVER_VERSION) + " (R450) or newer");
       }
       check(JCudaDriver.cuDeviceGetCount(value), "cuDeviceGetCount");
       if (value[0] <= ordinal) {
@@ -171,10 +191,31 @@ public final class JCudaBackend implements Driver {
     return info;
   }
 
+  /**
+   * Loads a PTX image with {@code cuModuleLoadDataEx}, asking the driver's JIT for its error log:
+   * a rejected image fails with a {@link CudaException} whose message carries the log (the line
+   * of the PTX and what the JIT did not accept), not only the result code.
+   */
   @Override
   public List<Function> loadModule(String moduleName, byte[] ptxWithNul, List<String> entries) {
     CUmodule module = new CUmodule();
-    check(JCudaDriver.cuModuleLoadData(module, ptxWithNul), "cuModuleLoadData(" + moduleName + ")");
+    int result;
+    String log;
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment errorLog = arena.allocate(JIT_LOG_BYTES);
+      // cuModuleLoadDataEx reads option values as an array of void*: the buffer, then its size.
+      MemorySegment values = arena.allocate(ValueLayout.JAVA_LONG, 2);
+      values.setAtIndex(ValueLayout.JAVA_LONG, 0, errorLog.address());
+      values.setAtIndex(ValueLayout.JAVA_LONG, 1, JIT_LOG_BYTES);
+      int[] options = {CUjit_option.CU_JIT_ERROR_LOG_BUFFER, CUjit_option.CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+      result = JCudaDriver.cuModuleLoadDataEx(module, Pointer.to(ptxWithNul), options.length, options,
+          Pointer.to(values.asByteBuffer()));
+      log = errorLog.getString(0, StandardCharsets.US_ASCII).strip();
+    }
+    if (result != CUresult.CUDA_SUCCESS) {
+      throw new CudaException("cuModuleLoadDataEx(" + moduleName + ")" + (log.isEmpty() ? "" : " [JIT log: " + log + "]"),
+          result, CUresult.stringFor(result));
+    }
     modules.add(module);
     List<Function> out = new ArrayList<>();
     for (String entry : entries) {

@@ -33,7 +33,7 @@ public final class Ptx {
 
   private static Map<String, List<String>> modules() {
     Map<String, List<String>> m = new LinkedHashMap<>();
-    m.put("dense", List.of("seqrec_gemm", "seqrec_copy"));
+    m.put("dense", List.of("seqrec_gemm", "seqrec_gemm_tf32", "seqrec_copy"));
     m.put("attention", List.of("seqrec_target_attention", "seqrec_attention_combine"));
     m.put("recurrent", List.of("seqrec_gru_scan", "seqrec_lstm_scan"));
     m.put("convolution", List.of("seqrec_causal_conv1d"));
@@ -149,11 +149,54 @@ public final class Ptx {
   }
 
   /**
-   * The PTX ISA version of an image as {@code major * 10 + minor} (nvcc 13.0 writes 9.0 = 90,
-   * which a driver older than CUDA 13 rejects), or -1 if there is no {@code .version} line.
+   * The PTX ISA version of an image as {@code major * 10 + minor}, or -1 if there is no
+   * {@code .version} line. nvcc 13 writes 9.0; build-ptx.sh lowers it to the lowest ISA ptxas
+   * accepts for the file (7.8 for sm_90, 6.3 or 7.0 for compute_75), so that older drivers load it.
    */
   public static int isaVersion(byte[] ptx) {
     Matcher m = VERSION.matcher(new String(ptx, StandardCharsets.US_ASCII));
     return m.find() ? Integer.parseInt(m.group(1)) * 10 + Integer.parseInt(m.group(2)) : -1;
+  }
+
+  /** The highest PTX ISA ({@code major * 10 + minor}) among the shipped modules of one target. */
+  public static int isaVersion(Target target) {
+    int isa = -1;
+    for (String family : MODULES.keySet()) {
+      isa = Math.max(isa, isaVersion(load(family, target)));
+    }
+    return isa;
+  }
+
+  /**
+   * The oldest CUDA driver ({@code 1000 major + 10 minor}, as {@code cuDriverGetVersion} reports)
+   * whose JIT compiler reads PTX ISA {@code isa}: ISA 6.3 came with CUDA 10.0, 7.0 with 11.0,
+   * 7.8 with 11.8, 8.0 with 12.0, ..., 8.5 with 12.5, 8.6 with 12.7, 8.7 with 12.8, 8.8 with 12.9 and
+   * 9.0 with 13.0 (the PTX ISA manual's release notes).
+   */
+  public static int minimumDriverFor(int isa) {
+    boolean known = (isa >= 63 && isa <= 65) || (isa >= 70 && isa <= 78) || (isa >= 80 && isa <= 88) || isa == 90;
+    if (!known) {
+      throw new IllegalArgumentException("PTX ISA " + isaString(isa) + " is not one of 6.3-6.5, 7.0-7.8, 8.0-8.8, 9.0");
+    }
+    return switch (isa) {
+      case 63 -> 10000;
+      case 64 -> 10010;
+      case 65 -> 10020;
+      case 86 -> 12070;
+      case 87 -> 12080;
+      case 88 -> 12090;
+      case 90 -> 13000;
+      default -> isa < 80 ? 11000 + (isa - 70) * 10 : 12000 + (isa - 80) * 10;
+    };
+  }
+
+  /** {@code 11080} as {@code "11.8"}. */
+  public static String cudaVersionString(int version) {
+    return version / 1000 + "." + (version % 1000) / 10;
+  }
+
+  /** {@code 78} as {@code "7.8"}. */
+  public static String isaString(int isa) {
+    return isa / 10 + "." + isa % 10;
   }
 }

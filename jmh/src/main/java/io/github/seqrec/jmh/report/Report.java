@@ -113,6 +113,7 @@ public final class Report {
     Ceilings ceilings = Ceilings.of(results);
     StringBuilder md = new StringBuilder();
     md.append("Measured ").append(when).append(" on ").append(machine()).append(".\n\n");
+    md.append("Backend of a JVM with the report's flags: `").append(describeBackend()).append("`.\n\n");
     md.append(String.format(Locale.ROOT,
         "Ceilings (same run, one core): FMA peak **%.1f GFLOP/s**, copy bandwidth **%.1f GB/s**.%n%n",
         ceilings.flopsPerSecond() / 1e9, ceilings.bytesPerSecond() / 1e9));
@@ -240,6 +241,15 @@ public final class Report {
       case Work.BYTE -> String.format(Locale.ROOT, "%.1f GB/s", rate / 1e9);
       default -> String.format(Locale.ROOT, "%.2f G%s/s", rate / 1e9, work.unit().substring(0, 3));
     };
+  }
+
+  /** {@code Backends.describe()} here: species, lanes, FMA and the GEMM tile the forks chose too. */
+  static String describeBackend() {
+    try {
+      return io.github.seqrec.kernels.Backends.describe();
+    } catch (RuntimeException | LinkageError e) {
+      return "unknown (" + e + ")";
+    }
   }
 
   static String machine() {

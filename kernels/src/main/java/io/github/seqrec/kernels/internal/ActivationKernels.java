@@ -60,4 +60,31 @@ public interface ActivationKernels {
    * {@code -Infinity} (log 0), as does every position of a row with {@code valid = 0}.
    */
   void logSoftmax(float[] x, int xOff, float[] y, int yOff, int n, int valid);
+
+  /**
+   * Applies {@code act} to {@code rows x cols} values (row-major, channel = column) from
+   * {@code x[xOff..]} into {@code y[yOff..]} through this backend's element kernels; {@code y} may
+   * be {@code x} at the same offset. A per-channel activation has {@code act.channels == cols}
+   * (checked by the facade or the unit that owns it). Every backend shares this dispatch: the
+   * element kernels are where the backends differ.
+   */
+  default void apply(ActivationFunction act, float[] x, int xOff, float[] y, int yOff, int rows, int cols) {
+    int n = rows * cols;
+    switch (act.kind) {
+      case IDENTITY -> {
+        if (x != y || xOff != yOff) {
+          System.arraycopy(x, xOff, y, yOff, n);
+        }
+      }
+      case RELU -> relu(x, xOff, y, yOff, n);
+      case LEAKY_RELU -> leakyRelu(x, xOff, y, yOff, n, act.slope);
+      case PRELU -> prelu(x, xOff, y, yOff, n, act.alpha, 0, act.alpha.length);
+      case SIGMOID -> sigmoid(x, xOff, y, yOff, n);
+      case TANH -> tanh(x, xOff, y, yOff, n);
+      case GELU -> geluErf(x, xOff, y, yOff, n);
+      case GELU_TANH -> geluTanh(x, xOff, y, yOff, n);
+      case SILU -> silu(x, xOff, y, yOff, n);
+      case DICE -> dice(x, xOff, y, yOff, n, cols, act.mean, act.var, act.gamma, act.beta, act.alpha, act.eps);
+    }
+  }
 }

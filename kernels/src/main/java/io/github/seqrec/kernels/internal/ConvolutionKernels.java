@@ -27,7 +27,7 @@ public interface ConvolutionKernels {
    * at most length. Scratch: {@code (length - min height + 1) x filters} floats.
    */
   void horizontal(float[] e, int eOff, int length, int width, int[] heights, float[] weightT,
-                  int[] weightOffsets, float[] bias, int filters, Convolution.Activation activation,
+                  int[] weightOffsets, float[] bias, int filters, ActivationFunction activation,
                   float[] out, int outOff, float[] scratch, int scratchOff);
 
   /**

@@ -31,8 +31,8 @@ public final class DinUnit {
   public final float[][] bias;
   /** Per hidden layer i >= 1: the weight transposed, {@code hidden[i-1] x hidden[i]}; entry 0 is null. */
   public final float[][] wT;
-  /** Per hidden layer: its activation. */
-  public final Act[] act;
+  /** Per hidden layer: its activation, applied through {@link ActivationKernels#apply}. */
+  public final ActivationFunction[] act;
   /** The output layer {@code Linear(hn, 1)}: its weight row ({@code hn} values) and bias. */
   public final float[] wOut;
   public final float bOut;
@@ -43,7 +43,7 @@ public final class DinUnit {
   public final int maxHidden;
 
   public DinUnit(int d, int[] hidden, float[] w1T, float[] wqT, float[] wkT, float[] wpT, float[][] bias,
-                 float[][] wT, Act[] act, float[] wOut, float bOut, boolean softmax, float softmaxScale) {
+                 float[][] wT, ActivationFunction[] act, float[] wOut, float bOut, boolean softmax, float softmaxScale) {
     this.d = d;
     this.hidden = hidden;
     this.w1T = w1T;
@@ -67,43 +67,5 @@ public final class DinUnit {
   /** Number of hidden layers. */
   public int layers() {
     return hidden.length;
-  }
-
-  /** An element-wise activation between hidden layers, applied through {@link ActivationKernels}. */
-  public static final class Act {
-    /** The activation functions a DIN unit uses (MODELS.md §0.2, §7). */
-    public enum Kind { IDENTITY, SIGMOID, TANH, RELU, PRELU, DICE }
-
-    public final Kind kind;
-    /** PReLU slopes (1 shared or one per channel); Dice's alpha (one per channel). */
-    final float[] alpha;
-    final float[] mean;
-    final float[] var;
-    final float[] gamma;
-    final float[] beta;
-    final float eps;
-
-    public Act(Kind kind, float[] alpha, float[] mean, float[] var, float[] gamma, float[] beta, float eps) {
-      this.kind = kind;
-      this.alpha = alpha;
-      this.mean = mean;
-      this.var = var;
-      this.gamma = gamma;
-      this.beta = beta;
-      this.eps = eps;
-    }
-
-    /** Applies the activation in place to {@code rows} contiguous rows of {@code channels} values. */
-    public void apply(ActivationKernels kernels, float[] x, int off, int rows, int channels) {
-      int n = rows * channels;
-      switch (kind) {
-        case IDENTITY -> { }
-        case SIGMOID -> kernels.sigmoid(x, off, x, off, n);
-        case TANH -> kernels.tanh(x, off, x, off, n);
-        case RELU -> kernels.relu(x, off, x, off, n);
-        case PRELU -> kernels.prelu(x, off, x, off, n, alpha, 0, alpha.length);
-        case DICE -> kernels.dice(x, off, x, off, n, channels, mean, var, gamma, beta, alpha, eps);
-      }
-    }
   }
 }

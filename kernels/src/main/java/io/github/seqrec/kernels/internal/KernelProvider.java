@@ -30,7 +30,7 @@ public abstract class KernelProvider {
   /** Backend name: {@code "scalar"} or {@code "vector"}. */
   public abstract String name();
 
-  /** One line for logs, CLI output and benchmark results: backend, species width, FMA. */
+  /** One line for logs, CLI output and benchmark results: backend, species width, FMA, GEMM tile. */
   public abstract String describe();
 
   /** Width of the float species in bits, or 0 for the scalar backend. */
@@ -72,6 +72,14 @@ public abstract class KernelProvider {
     return whyVectorUnavailable() == null ? Optional.ofNullable(loadVector()) : Optional.empty();
   }
 
+  /**
+   * A new vector provider whose GEMM uses {@code tile} whatever this machine's register file, if
+   * this JVM can run one, else empty. Tests run every tile on every species with it.
+   */
+  public static Optional<KernelProvider> vectorIfAvailable(GemmTile tile) {
+    return whyVectorUnavailable() == null ? Optional.ofNullable(loadVector(tile)) : Optional.empty();
+  }
+
   /** Holder idiom: the lookup runs on first use, once, without class-loading deadlocks. */
   private static final class Holder {
     static final KernelProvider INSTANCE = lookup();
@@ -87,6 +95,7 @@ public abstract class KernelProvider {
         return scalar;
       }
       case "vector", "auto" -> {
+        GemmTile.checkProperty(); // a bad -Dseqrec.gemm.tile fails here, not as a silent scalar fallback
         String reason = whyVectorUnavailable();
         KernelProvider vector = reason == null ? loadVector() : null;
         if (vector != null) {
@@ -141,10 +150,17 @@ public abstract class KernelProvider {
   }
 
   private static KernelProvider loadVector() {
+    return loadVector(null);
+  }
+
+  /** The vector provider with {@code tile} (null: the one chosen for this machine). */
+  private static KernelProvider loadVector(GemmTile tile) {
     try {
       var lookup = MethodHandles.lookup();
       Class<?> type = lookup.findClass("io.github.seqrec.kernels.internal.vector.VectorKernelProvider");
-      return (KernelProvider) lookup.findConstructor(type, MethodType.methodType(void.class)).invoke();
+      // The constructor is package-private; a private lookup in its class (same module) may call it.
+      return (KernelProvider) MethodHandles.privateLookupIn(type, lookup)
+          .findConstructor(type, MethodType.methodType(void.class, GemmTile.class)).invoke(tile);
     } catch (UnsupportedOperationException e) {
       LOG.log(System.Logger.Level.WARNING, "seqrec kernels: vector backend unsupported here: " + e.getMessage());
       return null;

@@ -31,7 +31,7 @@ final class ActivationOps {
   /** The input {@code x} of any shape, flattened; the output has the same shape. */
   static Map<String, Tensor> elementWise(OpInputs in, ElementWise kernel) {
     Tensor.F32 x = in.f32("x");
-    float[] y = new float[x.data().length];
+    float[] y = Shapes.floats("y", x.data().length);
     kernel.apply(x.data(), 0, y, 0, y.length);
     return Map.of("y", new Tensor.F32(x.shape().clone(), y));
   }
@@ -187,7 +187,7 @@ final class ActivationOps {
       Tensor.F32 x = in.f32("x");
       int n = lastAxis(in, "x");
       int rows = n == 0 ? 0 : x.data().length / n;
-      float[] y = new float[x.data().length];
+      float[] y = Shapes.floats("y", x.shape());
       if (in.has("mask") && in.has("valid")) {
         throw new BadInputException("give either 'valid' or 'mask', not both");
       }
@@ -227,7 +227,7 @@ final class ActivationOps {
       int n = lastAxis(in, "x");
       int rows = n == 0 ? 0 : x.data().length / n;
       int[] valid = validLengths(in, rows, n);
-      float[] y = new float[x.data().length];
+      float[] y = Shapes.floats("y", x.shape());
       for (int r = 0; r < rows; r++) {
         Activations.logSoftmax(x.data(), r * n, y, r * n, n, valid[r]);
       }

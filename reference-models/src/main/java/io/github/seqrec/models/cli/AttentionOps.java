@@ -3,6 +3,7 @@ package io.github.seqrec.models.cli;
 import static io.github.seqrec.models.cli.KernelOp.TensorSpec.optional;
 import static io.github.seqrec.models.cli.KernelOp.TensorSpec.required;
 
+import io.github.seqrec.kernels.Activation;
 import io.github.seqrec.kernels.Attention;
 import io.github.seqrec.kernels.DinAttentionUnit;
 import io.github.seqrec.models.cli.KernelOp.ParamSpec;
@@ -128,8 +129,8 @@ final class AttentionOps {
       float scale = in.floatParam("scale", Attention.defaultScale(dk));
       int[] strides = biasStrides(in, b, heads, l);
       float[] bias = strides == null ? null : in.f32("bias").data();
-      float[] out = new float[b * heads * dv];
-      float[] scratch = new float[Attention.targetAttentionScratchSize(b, l, heads, dk)];
+      float[] out = Shapes.floats("out", b, heads, dv);
+      float[] scratch = Shapes.scratch(name(), Attention.targetAttentionScratchSize(b, l, heads, dk));
       Attention.targetAttention(in.f32("q").data(), 0, b, in.f32("k").data(), 0, in.f32("v").data(), 0, l, valid,
           heads, dk, dv, scale, bias, 0, strides == null ? 0 : strides[0], strides == null ? 0 : strides[1],
           out, 0, scratch, 0);
@@ -177,8 +178,8 @@ final class AttentionOps {
       boolean softmax = in.boolParam("softmax", false);
       int[] strides = biasStrides(in, b, heads, l);
       float[] bias = strides == null ? null : in.f32("bias").data();
-      float[] scores = new float[b * heads * l];
-      float[] scratch = new float[Attention.targetScoresScratchSize(b, l, heads, dk)];
+      float[] scores = Shapes.floats("scores", b, heads, l);
+      float[] scratch = Shapes.scratch(name(), Attention.targetScoresScratchSize(b, l, heads, dk));
       Attention.targetScores(in.f32("q").data(), 0, b, in.f32("k").data(), 0, l, valid, heads, dk, scale,
           bias, 0, strides == null ? 0 : strides[0], strides == null ? 0 : strides[1], softmax, scores, 0, scratch, 0);
       return Map.of("scores", new Tensor.F32(new int[] {b, heads, l}, scores));
@@ -217,7 +218,7 @@ final class AttentionOps {
       sameSize("v", vs[0], "rows (L of weights)", l);
       int dv = perHead("v", vs[1], heads);
       int valid = valid(in, l);
-      float[] out = new float[b * heads * dv];
+      float[] out = Shapes.floats("out", b, heads, dv);
       Attention.pool(in.f32("weights").data(), 0, b, in.f32("v").data(), 0, l, valid, heads, dv, out, 0);
       return Map.of("out", new Tensor.F32(new int[] {b, heads * dv}, out));
     }
@@ -281,8 +282,8 @@ final class AttentionOps {
       float scale = in.floatParam("scale", Attention.defaultScale(dk));
       int[] strides = biasStrides(in, b, heads, n);
       float[] bias = strides == null ? null : in.f32("bias").data();
-      float[] out = new float[b * heads * dv];
-      float[] scratch = new float[Attention.targetAttentionGatheredScratchSize(b, m, heads)];
+      float[] out = Shapes.floats("out", b, heads, dv);
+      float[] scratch = Shapes.scratch(name(), Attention.targetAttentionGatheredScratchSize(b, m, heads));
       try {
         Attention.targetAttentionGathered(in.f32("q").data(), 0, b, in.f32("k").data(), 0, in.f32("v").data(), 0, n,
             (int[]) sel[0], 0, m, (int[]) sel[1], 0, heads, dk, dv, scale,
@@ -331,8 +332,8 @@ final class AttentionOps {
       int dv = perHead("v", vs[1], heads);
       Object[] sel = selection(in, b);
       int m = (Integer) sel[2];
-      float[] out = new float[b * heads * dv];
-      float[] scratch = new float[Attention.softmaxPoolGatheredScratchSize(b, m)];
+      float[] out = Shapes.floats("out", b, heads, dv);
+      float[] scratch = Shapes.scratch(name(), Attention.softmaxPoolGatheredScratchSize(b, m));
       try {
         Attention.softmaxPoolGathered(in.f32("scores").data(), 0, b, n, heads, in.f32("v").data(), 0, dv,
             (int[]) sel[0], 0, m, (int[]) sel[1], 0, out, 0, scratch, 0);
@@ -390,17 +391,17 @@ final class AttentionOps {
         if (Arrays.equals(bs, new int[] {l, l})) {
           headStride = 0;
         } else if (Arrays.equals(bs, new int[] {heads, l, l})) {
-          headStride = l * l;
+          headStride = Shapes.elements("bias", l, l);
         } else {
           throw new BadInputException("tensor 'bias' must have shape [" + l + ", " + l + "] or [" + heads + ", " + l + ", "
               + l + "], got " + Arrays.toString(bs));
         }
         bias = in.f32("bias").data();
       }
-      int qw = heads * dk;
-      int vw = heads * dv;
-      float[] out = new float[l * vw];
-      float[] scratch = new float[Attention.selfAttentionScratchSize(l, heads, dk)];
+      int qw = Shapes.product("H*dk", heads, dk);
+      int vw = Shapes.product("H*dv", heads, dv);
+      float[] out = Shapes.floats("out", l, vw);
+      float[] scratch = Shapes.scratch(name(), Attention.selfAttentionScratchSize(l, heads, dk));
       Attention.selfAttention(in.f32("q").data(), 0, qw, in.f32("k").data(), 0, qw, in.f32("v").data(), 0, vw,
           l, valid, heads, dk, dv, causal, scale, bias, 0, headStride, out, 0, vw, scratch, 0);
       return Map.of("out", new Tensor.F32(new int[] {l, vw}, out));
@@ -459,12 +460,12 @@ final class AttentionOps {
       }
       int valid = valid(in, l);
       DinAttentionUnit unit = unit(in, d);
-      float[] weights = new float[b * l];
-      float[] out = new float[b * d];
+      float[] weights = Shapes.floats("weights", b, l);
+      float[] out = Shapes.floats("out", b, d);
       float[] q = in.f32("q").data();
       float[] k = in.f32("k").data();
       Attention.dinScores(unit, q, 0, b, k, 0, l, valid, weights, 0,
-          new float[Attention.dinScoresScratchSize(unit, b, l)], 0);
+          Shapes.scratch(name(), Attention.dinScoresScratchSize(unit, b, l)), 0);
       Attention.pool(weights, 0, b, k, 0, l, valid, 1, d, out, 0);
       return Map.of("weights", new Tensor.F32(new int[] {b, l}, weights), "out", new Tensor.F32(new int[] {b, d}, out));
     }
@@ -477,7 +478,7 @@ final class AttentionOps {
       }
       float eps = in.floatParam("dice_eps", 1e-8f);
       DinAttentionUnit.Builder builder = DinAttentionUnit.builder(d);
-      int inWidth = 4 * d;
+      int inWidth = Shapes.product("the first layer's input width 4d", 4, d);
       int layer = 0;
       for (; in.has("layers." + layer + ".weight"); layer++) {
         String w = "layers." + layer + ".weight";
@@ -517,19 +518,19 @@ final class AttentionOps {
       return builder.build();
     }
 
-    private static DinAttentionUnit.Activation activation(OpInputs in, String name, int layer, int channels, float eps) {
+    private static Activation activation(OpInputs in, String name, int layer, int channels, float eps) {
       String p = "act." + layer + ".";
       return switch (name) {
-        case "sigmoid" -> DinAttentionUnit.Activation.sigmoid();
-        case "relu" -> DinAttentionUnit.Activation.relu();
-        case "tanh" -> DinAttentionUnit.Activation.tanh();
-        case "identity", "none" -> DinAttentionUnit.Activation.identity();
+        case "sigmoid" -> Activation.sigmoid();
+        case "relu" -> Activation.relu();
+        case "tanh" -> Activation.tanh();
+        case "identity", "none" -> Activation.identity();
         case "prelu" -> {
           float[] alpha = in.has(p + "weight") ? in.f32(p + "weight").data() : new float[] {0.25f};
           if (alpha.length != 1 && alpha.length != channels) {
             throw new BadInputException("tensor '" + p + "weight' must have 1 or " + channels + " values, got " + alpha.length);
           }
-          yield DinAttentionUnit.Activation.prelu(alpha);
+          yield Activation.prelu(alpha);
         }
         case "dice" -> {
           in.expectShape(p + "running_mean", channels);
@@ -546,7 +547,7 @@ final class AttentionOps {
             beta = in.f32(p + "bias").data();
           }
           try {
-            yield DinAttentionUnit.Activation.dice(in.f32(p + "running_mean").data(), in.f32(p + "running_var").data(),
+            yield Activation.dice(in.f32(p + "running_mean").data(), in.f32(p + "running_var").data(),
                 gamma, beta, in.f32(p + "alpha").data(), eps);
           } catch (IllegalArgumentException e) {
             throw new BadInputException("layer " + layer + " Dice: " + e.getMessage(), e);

@@ -3,6 +3,7 @@ package io.github.seqrec.models.cli;
 import static io.github.seqrec.models.cli.KernelOp.TensorSpec.optional;
 import static io.github.seqrec.models.cli.KernelOp.TensorSpec.required;
 
+import io.github.seqrec.kernels.Activation;
 import io.github.seqrec.kernels.Convolution;
 import io.github.seqrec.kernels.PackedCausalConv;
 import io.github.seqrec.kernels.PackedHorizontalConv;
@@ -82,11 +83,11 @@ final class ConvolutionOps {
         if (length == 0) {
           throw new BadInputException("tensor 'x' must have at least one row for causal_conv1d_last, got [0, " + cIn + "]");
         }
-        float[] y = new float[cOut];
+        float[] y = Shapes.floats("y", cOut);
         Convolution.causalConv1dLast(x, 0, length, conv, y, 0);
         return Map.of("y", new Tensor.F32(new int[] {cOut}, y));
       }
-      float[] y = new float[length * cOut];
+      float[] y = Shapes.floats("y", length, cOut);
       Convolution.causalConv1d(x, 0, length, conv, y, 0);
       return Map.of("y", new Tensor.F32(new int[] {length, cOut}, y));
     }
@@ -124,18 +125,30 @@ final class ConvolutionOps {
       int[] es = in.shape("e", 2);
       int length = es[0];
       int d = es[1];
-      if (in.has("weight_" + (length + 1))) {
-        throw new BadInputException("tensor 'weight_" + (length + 1) + "' is taller than the window L = " + length);
+      // Heights from the tensors present (not a loop up to L, which an empty [2^31-1, 0] window
+      // would turn into billions of look-ups).
+      java.util.TreeSet<Integer> present = new java.util.TreeSet<>();
+      for (String name : in.names()) {
+        if (name.startsWith("weight_")) {
+          int h;
+          try {
+            h = Integer.parseInt(name.substring("weight_".length()));
+          } catch (NumberFormatException e) {
+            continue; // not a height: reported as unused by the CLI
+          }
+          if (h < 1 || h > length) {
+            throw new BadInputException("tensor '" + name + "' must have a height in [1, L = " + length + "]"
+                + (h > length ? " (it is taller than the window)" : ""));
+          }
+          present.add(h);
+        }
       }
       List<Integer> heights = new ArrayList<>();
       List<float[]> weights = new ArrayList<>();
       List<float[]> biases = new ArrayList<>();
       int nh = -1;
-      for (int h = 1; h <= length; h++) {
+      for (int h : present) {
         String name = "weight_" + h;
-        if (!in.has(name)) {
-          continue;
-        }
         int[] ws = in.shape(name, 4);
         if (nh < 0) {
           nh = ws[0];
@@ -155,19 +168,19 @@ final class ConvolutionOps {
       }
       PackedHorizontalConv conv = Convolution.packHorizontal(heights.stream().mapToInt(Integer::intValue).toArray(),
           weights.toArray(float[][]::new), biases.toArray(float[][]::new), nh, d, activation(in));
-      float[] out = new float[heights.size() * nh];
-      float[] scratch = new float[Convolution.horizontalScratchSize(length, conv)];
+      float[] out = Shapes.floats("o_h", heights.size(), nh);
+      float[] scratch = Shapes.scratch(name(), Convolution.horizontalScratchSize(length, conv));
       Convolution.horizontal(in.f32("e").data(), 0, length, conv, out, 0, scratch, 0);
       return Map.of("o_h", new Tensor.F32(new int[] {out.length}, out));
     }
 
-    private static Convolution.Activation activation(OpInputs in) {
+    private static Activation activation(OpInputs in) {
       String name = in.stringParam("activation", "relu").trim().toLowerCase(Locale.ROOT);
       return switch (name) {
-        case "relu" -> Convolution.Activation.RELU;
-        case "identity", "iden", "none" -> Convolution.Activation.IDENTITY;
-        case "tanh" -> Convolution.Activation.TANH;
-        case "sigmoid", "sigm" -> Convolution.Activation.SIGMOID;
+        case "relu" -> Activation.relu();
+        case "identity", "iden", "none" -> Activation.identity();
+        case "tanh" -> Activation.tanh();
+        case "sigmoid", "sigm" -> Activation.sigmoid();
         default -> throw new BadInputException("parameter 'activation' must be relu, identity, tanh or sigmoid, got '"
             + name + "'");
       };
@@ -210,7 +223,7 @@ final class ConvolutionOps {
         bias = in.f32("bias").data();
       }
       PackedVerticalConv conv = Convolution.packVertical(in.f32("weight").data(), bias, nv, length);
-      float[] out = new float[nv * d];
+      float[] out = Shapes.floats("o_v", nv, d);
       Convolution.vertical(in.f32("e").data(), 0, length, d, conv, out, 0);
       return Map.of("o_v", new Tensor.F32(new int[] {nv, d}, out));
     }

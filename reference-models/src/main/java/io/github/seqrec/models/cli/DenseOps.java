@@ -57,7 +57,7 @@ final class DenseOps {
         bias = in.f32("bias").data();
       }
       PackedLinear layer = Dense.pack(in.f32("weight").data(), bias, out, inFeatures);
-      float[] y = new float[rows * out];
+      float[] y = Shapes.floats("y", rows, out);
       Dense.linear(in.f32("x").data(), 0, rows, layer, y, 0, false);
       return Map.of("y", new Tensor.F32(new int[] {rows, out}, y));
     }

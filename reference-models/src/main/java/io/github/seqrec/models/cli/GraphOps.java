@@ -54,9 +54,9 @@ final class GraphOps {
         in.expectShape("feature_weight", width);
         w = in.f32("feature_weight").data();
       }
-      float[] s = new float[rows * rows];
+      float[] s = Shapes.floats("s", rows, rows);
       Graph.cosineSimilarity(in.f32("x").data(), 0, rows, width, w, 0, s, 0,
-          new float[Graph.cosineSimilarityScratchSize(rows, width)], 0);
+          Shapes.scratch(name(), Graph.cosineSimilarityScratchSize(rows, width)), 0);
       return Map.of("s", new Tensor.F32(new int[] {rows, rows}, s));
     }
   }
@@ -84,10 +84,10 @@ final class GraphOps {
     @Override
     public Map<String, Tensor> run(OpInputs in) {
       int[] ss = in.shape("s", 2);
-      float[] out = new float[ss[0] * ss[1]];
+      float[] out = Shapes.floats("out", ss);
       int r = in.intParam("r", null);
       int size = Graph.keepTopPerRowScratchSize(ss[1], r);
-      Graph.keepTopPerRow(in.f32("s").data(), 0, ss[0], ss[1], r, out, 0, new float[size], 0, new int[size], 0);
+      Graph.keepTopPerRow(in.f32("s").data(), 0, ss[0], ss[1], r, out, 0, Shapes.scratch(name(), size), 0, Shapes.intScratch(name(), size), 0);
       return Map.of("out", new Tensor.F32(ss.clone(), out));
     }
   }
@@ -121,10 +121,9 @@ final class GraphOps {
     @Override
     public Map<String, Tensor> run(OpInputs in) {
       int[] ss = in.shape("s", 2);
-      int n = ss[0] * ss[1];
-      float[] adjacency = new float[n];
+      float[] adjacency = Shapes.floats("adjacency", ss);
       float thr = Graph.relativeRankAdjacency(in.f32("s").data(), 0, ss[0], ss[1], in.floatParam("ratio", 0.5f),
-          adjacency, 0, new float[Graph.relativeRankScratchSize(ss[0], ss[1])], 0);
+          adjacency, 0, Shapes.scratch(name(), Graph.relativeRankScratchSize(ss[0], ss[1])), 0);
       return Map.of(
           "adjacency", new Tensor.F32(ss.clone(), adjacency),
           "threshold", new Tensor.F32(new int[0], new float[] {thr}));
@@ -181,13 +180,13 @@ final class GraphOps {
         if (k < 1 || k > n) {
           throw new BadInputException("parameter 'k' must be in [1, N = " + n + "] for k-means++, got " + k);
         }
-        centroids = new float[k * d];
+        centroids = Shapes.floats("centroids", k, d);
         Clustering.kMeansPlusPlus(x, 0, n, d, k, in.intParam("seed", 0), centroids, 0,
-            new float[Clustering.kMeansPlusPlusScratchSize(n)], 0);
+            Shapes.scratch(name(), Clustering.kMeansPlusPlusScratchSize(n)), 0);
       }
-      int[] assignment = new int[n];
+      int[] assignment = Shapes.ints("assignment", n);
       int iterations = Clustering.kMeans(x, 0, n, d, centroids, 0, k, in.intParam("max_iterations", 100),
-          assignment, 0, new float[Clustering.kMeansScratchSize(n, d, k)], 0);
+          assignment, 0, Shapes.scratch(name(), Clustering.kMeansScratchSize(n, d, k)), 0);
       return Map.of(
           "centroids", new Tensor.F32(new int[] {k, d}, centroids),
           "assignment", new Tensor.I64(new int[] {n}, Arrays.stream(assignment).asLongStream().toArray()),
@@ -237,9 +236,9 @@ final class GraphOps {
               + " is not a cluster in [0, " + k + ")");
         }
       }
-      int[] nearest = new int[k];
+      int[] nearest = Shapes.ints("nearest", k);
       Clustering.nearestMembers(in.f32("x").data(), 0, n, d, in.f32("centroids").data(), 0, k, assignment, 0,
-          nearest, 0, new float[Clustering.nearestMembersScratchSize(k)], 0);
+          nearest, 0, Shapes.scratch(name(), Clustering.nearestMembersScratchSize(k)), 0);
       return Map.of("nearest", new Tensor.I64(new int[] {k}, Arrays.stream(nearest).asLongStream().toArray()));
     }
   }

@@ -109,8 +109,8 @@ final class HashingOps {
       if (m <= 0 || m % 64 != 0) {
         throw new BadInputException("tensor 'planes' must have m (its columns) a positive multiple of 64, got " + m);
       }
-      long[] out = new long[rows * (m / 64)];
-      float[] scratch = new float[SimHash.signaturesScratchSize(rows, m)];
+      long[] out = Shapes.longs("signatures", rows, m / 64);
+      float[] scratch = Shapes.scratch(name(), SimHash.signaturesScratchSize(rows, m));
       SimHash.signatures(in.f32("x").data(), 0, rows, d, in.f32("planes").data(), 0, m, out, 0, scratch, 0);
       return Map.of("signatures", new Tensor.I64(new int[] {rows, m / 64}, out));
     }
@@ -144,13 +144,14 @@ final class HashingOps {
             + ss[0] + ", " + ss[1] + "]");
       }
       int length = ss[0];
+      int bits = Shapes.product("signature bits (64 x words)", 64, words);
       long[] query = in.i64("query").data();
       long[] sigs = in.i64("signatures").data();
-      int[] out = new int[length];
+      int[] out = Shapes.ints("distances", length);
       if (blocked(in)) {
-        Hamming.distances(query, 0, Hamming.block(sigs, 0, length, 64 * words), out, 0);
+        Hamming.distances(query, 0, Hamming.block(sigs, 0, length, bits), out, 0);
       } else {
-        Hamming.distances(query, 0, sigs, 0, length, 64 * words, out, 0);
+        Hamming.distances(query, 0, sigs, 0, length, bits, out, 0);
       }
       return Map.of("distances", new Tensor.I32(new int[] {length}, out));
     }
@@ -196,7 +197,7 @@ final class HashingOps {
       }
       int b = qs[0];
       int length = ss[0];
-      int m = 64 * words;
+      int m = Shapes.product("signature bits (64 x words)", 64, words);
       int k = in.intParam("k", null);
       int valid = in.intParam("valid", length);
       if (k <= 0) {
@@ -207,9 +208,9 @@ final class HashingOps {
       }
       long[] queries = in.i64("queries").data();
       long[] sigs = in.i64("signatures").data();
-      int[] indices = new int[b * k];
-      int[] distances = new int[b * k];
-      int[] scratch = new int[Hamming.topKScratchSize(b, length, m, k)];
+      int[] indices = Shapes.ints("indices", b, k);
+      int[] distances = Shapes.ints("distances", b, k);
+      int[] scratch = Shapes.intScratch(name(), Hamming.topKScratchSize(b, length, m, k));
       if (blocked(in)) {
         SignatureBlock block = Hamming.block(sigs, 0, length, m);
         Hamming.topK(queries, 0, b, block, valid, k, indices, 0, distances, 0, scratch, 0);

@@ -6,7 +6,9 @@ import io.github.seqrec.models.safetensors.SafeTensorsFormatException;
 import io.github.seqrec.models.tensors.Tensor;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -76,22 +78,37 @@ final class KernelCommand implements Callable<Integer> {
     KernelOp op = KernelOps.get(name);
     checkParams(op);
 
-    Map<String, Tensor> tensors;
+    Map<String, Tensor> tensors = new TreeMap<>();
     Map<String, String> merged = new TreeMap<>();
+    List<String> unused = new ArrayList<>();
     try (SafeTensors st = SafeTensors.open(in)) {
-      tensors = st.toTensors();
+      // Only what the op reads is copied: an unused (or huge, or misnamed) tensor costs nothing.
+      for (String n : st.names()) {
+        if (reads(op, n)) {
+          tensors.put(n, st.toTensor(n));
+        } else if (!n.startsWith("expected.")) {
+          unused.add(n);
+        }
+      }
       merged.putAll(st.metadata());
     } catch (SafeTensorsFormatException e) {
       throw new BadInputException("invalid --in file " + e.getMessage(), e);
+    } catch (UncheckedIOException e) {
+      if (e.getCause() instanceof SafeTensorsFormatException f) {
+        throw new BadInputException("invalid --in file " + f.getMessage(), e);
+      }
+      throw new BadInputException("cannot read --in " + in + ": " + e.getCause().getMessage(), e);
     } catch (NoSuchFileException e) {
       throw new BadInputException("cannot read --in " + in + ": no such file", e);
     } catch (AccessDeniedException e) {
       throw new BadInputException("cannot read --in " + in + ": permission denied", e);
+    } catch (FileSystemException e) {
+      throw new BadInputException("cannot read --in " + in + ": " + (e.getReason() == null ? e.getMessage() : e.getReason()), e);
     } catch (IOException e) {
       throw new BadInputException("cannot read --in " + in + ": " + e.getMessage(), e);
     }
     merged.putAll(params);
-    warnAboutUnusedTensors(op, tensors.keySet());
+    warnAboutUnusedTensors(op, unused);
 
     long start = System.nanoTime();
     Map<String, Tensor> outputs = op.run(new OpInputs(tensors, merged));
@@ -126,17 +143,30 @@ final class KernelCommand implements Callable<Integer> {
     }
   }
 
-  /** One stderr line for tensors the op will not read (a typo in a name is the usual cause). */
-  private void warnAboutUnusedTensors(KernelOp op, Iterable<String> names) {
-    List<String> unused = new ArrayList<>();
-    for (String n : names) {
-      boolean used = n.startsWith("expected.")
-          || op.inputs().stream().anyMatch(s -> s.name().equals(n))
-          || op.params().stream().anyMatch(p -> p.name().equals(n));
-      if (!used) {
-        unused.add(n);
+  /**
+   * Whether {@code op} reads the tensor {@code name}: one of its inputs (a {@code <i>} in a spec
+   * name stands for a number, as in {@code layers.<i>.weight}) or a parameter given as a tensor.
+   */
+  static boolean reads(KernelOp op, String name) {
+    for (KernelOp.TensorSpec s : op.inputs()) {
+      if (s.name().equals(name) || (s.name().contains("<") && name.matches(specPattern(s.name())))) {
+        return true;
       }
     }
+    return op.params().stream().anyMatch(p -> p.name().equals(name));
+  }
+
+  private static String specPattern(String specName) {
+    String[] parts = specName.split("<[a-z]+>", -1);
+    StringBuilder regex = new StringBuilder(java.util.regex.Pattern.quote(parts[0]));
+    for (int i = 1; i < parts.length; i++) {
+      regex.append("[0-9]+").append(java.util.regex.Pattern.quote(parts[i]));
+    }
+    return regex.toString();
+  }
+
+  /** One stderr line for tensors the op will not read (a typo in a name is the usual cause). */
+  private void warnAboutUnusedTensors(KernelOp op, List<String> unused) {
     if (!unused.isEmpty()) {
       List<String> inputs = op.inputs().stream().map(KernelOp.TensorSpec::name).toList();
       spec.commandLine().getErr().println("seqrec: warning: " + op.name() + " ignores tensor(s) " + unused

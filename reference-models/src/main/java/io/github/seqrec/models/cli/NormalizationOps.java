@@ -50,7 +50,7 @@ final class NormalizationOps {
     public Map<String, Tensor> run(OpInputs in) {
       int[] rd = rowsAndWidth(in);
       Tensor.F32 x = in.f32("x");
-      float[] y = new float[x.data().length];
+      float[] y = Shapes.floats("y", x.shape());
       Normalization.layerNorm(x.data(), 0, y, 0, rd[0], rd[1], optionalVector(in, "weight", rd[1]),
           optionalVector(in, "bias", rd[1]), in.floatParam("eps", 1e-5f));
       return Map.of("y", new Tensor.F32(x.shape().clone(), y));
@@ -78,7 +78,7 @@ final class NormalizationOps {
     public Map<String, Tensor> run(OpInputs in) {
       int[] rc = rowsAndWidth(in);
       Tensor.F32 x = in.f32("x");
-      float[] y = new float[x.data().length];
+      float[] y = Shapes.floats("y", x.shape());
       Normalization.batchNorm(x.data(), 0, y, 0, rc[0], rc[1],
           ActivationOps.channelVector(in, "running_mean", rc[1]), ActivationOps.channelVector(in, "running_var", rc[1]),
           optionalVector(in, "weight", rc[1]), optionalVector(in, "bias", rc[1]), in.floatParam("eps", 1e-5f));
@@ -98,7 +98,7 @@ final class NormalizationOps {
     public Map<String, Tensor> run(OpInputs in) {
       int[] rd = rowsAndWidth(in);
       Tensor.F32 x = in.f32("x");
-      float[] y = new float[x.data().length];
+      float[] y = Shapes.floats("y", x.shape());
       Normalization.l2Normalize(x.data(), 0, y, 0, rd[0], rd[1], in.floatParam("eps", 1e-12f));
       return Map.of("y", new Tensor.F32(x.shape().clone(), y));
     }

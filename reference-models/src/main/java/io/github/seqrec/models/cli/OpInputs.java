@@ -19,6 +19,11 @@ public final class OpInputs {
     this.params = Map.copyOf(params);
   }
 
+  /** The names of the input tensors. */
+  public java.util.Set<String> names() {
+    return tensors.keySet();
+  }
+
   public boolean has(String name) {
     return tensors.containsKey(name);
   }

@@ -59,16 +59,17 @@ final class RecurrentOps {
     int[] ih = in.shape("weight_ih", 2);
     int[] hh = in.shape("weight_hh", 2);
     int hidden = hh[1];
-    if (hh[0] != gates * hidden) {
+    int rows = Shapes.product("the weights' rows " + gates + "H", gates, hidden);
+    if (hh[0] != rows) {
       throw new BadInputException("tensor 'weight_hh' must have shape [" + gates + "H, H], got " + Arrays.toString(hh));
     }
-    if (ih[0] != gates * hidden) {
-      throw new BadInputException("tensor 'weight_ih' must have shape [" + gates * hidden + ", in] (" + gates
+    if (ih[0] != rows) {
+      throw new BadInputException("tensor 'weight_ih' must have shape [" + rows + ", in] (" + gates
           + "H with H = " + hidden + " from weight_hh), got " + Arrays.toString(ih));
     }
     for (String bias : new String[] {"bias_ih", "bias_hh"}) {
       if (in.has(bias)) {
-        in.expectShape(bias, gates * hidden);
+        in.expectShape(bias, rows);
       }
     }
     return new int[] {ih[1], hidden};
@@ -138,8 +139,8 @@ final class RecurrentOps {
       int hidden = shape[1];
       in.expectShape("h", rows, hidden);
       GruWeights w = gru(in, shape);
-      float[] out = new float[rows * hidden];
-      float[] scratch = new float[Recurrent.gruStepScratchSize(rows, hidden)];
+      float[] out = Shapes.floats("h_next", rows, hidden);
+      float[] scratch = Shapes.scratch(name(), Recurrent.gruStepScratchSize(rows, hidden));
       float[] x = in.f32("x").data();
       float[] h = in.f32("h").data();
       switch (variant) {
@@ -192,10 +193,10 @@ final class RecurrentOps {
       in.expectShape("h", rows, hidden);
       in.expectShape("c", rows, hidden);
       LstmWeights w = lstm(in, shape);
-      float[] h = new float[rows * hidden];
-      float[] c = new float[rows * hidden];
+      float[] h = Shapes.floats("h_next", rows, hidden);
+      float[] c = Shapes.floats("c_next", rows, hidden);
       Recurrent.lstmStep(w, in.f32("x").data(), 0, in.f32("h").data(), 0, in.f32("c").data(), 0, rows, h, 0, c, 0,
-          new float[Recurrent.lstmStepScratchSize(rows, hidden)], 0);
+          Shapes.scratch(name(), Recurrent.lstmStepScratchSize(rows, hidden)), 0);
       return Map.of("h_next", new Tensor.F32(new int[] {rows, hidden}, h),
           "c_next", new Tensor.F32(new int[] {rows, hidden}, c));
     }
@@ -306,9 +307,9 @@ final class RecurrentOps {
       float[] h0 = state(in, "h0", s.rows(), hidden);
       GruWeights w = gru(in, shape);
       float[] x = in.f32("x").data();
-      float[] last = new float[s.rows() * hidden];
-      float[] all = new float[s.rows() * s.steps() * hidden];
-      float[] scratch = new float[Recurrent.gruScanScratchSize(s.rows(), s.steps(), hidden, s.shared())];
+      float[] last = Shapes.floats("h_last", s.rows(), hidden);
+      float[] all = Shapes.floats("h_all", s.rows(), s.steps(), hidden);
+      float[] scratch = Shapes.scratch(name(), Recurrent.gruScanScratchSize(s.rows(), s.steps(), hidden, s.shared()));
       if (variant == Variant.GRU) {
         Recurrent.gruScan(w, x, 0, s.shared(), s.rows(), s.steps(), lengths, 0, h0, 0, last, 0, all, 0, scratch, 0);
       } else {
@@ -364,11 +365,11 @@ final class RecurrentOps {
       float[] h0 = state(in, "h0", s.rows(), hidden);
       float[] c0 = state(in, "c0", s.rows(), hidden);
       LstmWeights w = lstm(in, shape);
-      float[] h = new float[s.rows() * hidden];
-      float[] c = new float[s.rows() * hidden];
-      float[] all = new float[s.rows() * s.steps() * hidden];
+      float[] h = Shapes.floats("h_last", s.rows(), hidden);
+      float[] c = Shapes.floats("c_last", s.rows(), hidden);
+      float[] all = Shapes.floats("h_all", s.rows(), s.steps(), hidden);
       Recurrent.lstmScan(w, in.f32("x").data(), 0, s.rows(), s.steps(), lengths, 0, h0, 0, c0, 0, h, 0, c, 0, all, 0,
-          new float[Recurrent.lstmScanScratchSize(s.rows(), s.steps(), hidden)], 0);
+          Shapes.scratch(name(), Recurrent.lstmScanScratchSize(s.rows(), s.steps(), hidden)), 0);
       Map<String, Tensor> out = new LinkedHashMap<>();
       out.put("h_last", new Tensor.F32(new int[] {s.rows(), hidden}, h));
       out.put("c_last", new Tensor.F32(new int[] {s.rows(), hidden}, c));

@@ -61,8 +61,8 @@ final class SelectionOps {
         throw new BadInputException("parameter 'valid' must be in [0, " + n + "], got " + valid);
       }
       int m = Math.min(k, valid);
-      float[] values = new float[rows * m];
-      int[] indices = new int[rows * m];
+      float[] values = Shapes.floats("values", rows, m);
+      int[] indices = Shapes.ints("indices", rows, m);
       try {
         for (int r = 0; r < rows; r++) {
           TopK.topKValid(scores.data(), r * n, n, valid, k, values, r * m, indices, r * m);

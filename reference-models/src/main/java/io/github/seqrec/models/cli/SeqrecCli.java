@@ -16,9 +16,19 @@ import picocli.CommandLine.ScopeType;
  * The {@code seqrec} command line: {@code seqrec kernel ...} runs one kernel on safetensors
  * files, {@code seqrec backend} prints the CPU backend.
  *
- * <p>Exit codes: 0 success; 2 bad input (unknown kernel, missing tensor, wrong shape or dtype,
- * bad parameter, unreadable or invalid file, unknown option), reported as ONE line on stderr; 1
- * an internal error. Stack traces only with {@code --verbose}.
+ * <p>Exit codes, each failure reported as ONE line on stderr starting {@code seqrec: } (stack
+ * traces only with {@code --verbose}):
+ *
+ * <ul>
+ *   <li>0 success;
+ *   <li>2 bad input: unknown command, model, kernel or option, missing tensor, wrong shape, dtype or
+ *       value, non-finite weight, option out of range, unreadable, non-regular, invalid or changed
+ *       file, unwritable output;
+ *   <li>3 out of resources: the JVM ran out of memory ({@link OutOfMemoryError}: the line names
+ *       the tensor or step that was too large; give the JVM more heap with {@code -Xmx} or send a
+ *       smaller input) or of stack ({@link StackOverflowError});
+ *   <li>1 an internal error (a bug: please report it with the {@code --verbose} output).
+ * </ul>
  *
  * <p>Adding a subcommand: write a picocli {@code @Command} class in this package (take {@code
  * @Mixin BackendOption backend} and call {@code backend.apply()} before touching any kernel, throw
@@ -38,6 +48,9 @@ public final class SeqrecCli implements Runnable {
 
   /** Exit code for an internal error. */
   public static final int EXIT_INTERNAL = 1;
+
+  /** Exit code when the JVM ran out of heap or stack for the input. */
+  public static final int EXIT_RESOURCES = 3;
 
   @Option(names = "--verbose", scope = ScopeType.INHERIT,
       description = "More output; stack traces on errors.")
@@ -72,6 +85,7 @@ public final class SeqrecCli implements Runnable {
     CommandLine cl = new CommandLine(new SeqrecCli());
     cl.setParameterExceptionHandler(SeqrecCli::onParameterError);
     cl.setExecutionExceptionHandler(SeqrecCli::onExecutionError);
+    cl.setExecutionStrategy(SeqrecCli::runCatchingErrors);
     return cl;
   }
 
@@ -85,6 +99,21 @@ public final class SeqrecCli implements Runnable {
     } finally {
       out.flush();
       err.flush();
+    }
+  }
+
+  /**
+   * Runs the subcommand; picocli hands exceptions to {@link #onExecutionError} but lets an {@link
+   * Error} escape as a stack trace, so errors are wrapped to take the same path.
+   */
+  private static int runCatchingErrors(ParseResult parsed) {
+    try {
+      return new CommandLine.RunLast().execute(parsed);
+    } catch (CommandLine.ParameterException | CommandLine.ExecutionException e) {
+      throw e;
+    } catch (Error e) {
+      CommandLine cl = parsed.asCommandLineList().getLast();
+      throw new CommandLine.ExecutionException(cl, String.valueOf(e), e);
     }
   }
 
@@ -103,7 +132,13 @@ public final class SeqrecCli implements Runnable {
   private static int onExecutionError(Exception e, CommandLine cl, ParseResult parsed) {
     PrintWriter err = cl.getErr();
     boolean verbose = verbose(parsed.originalArgs().toArray(String[]::new));
-    Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
+    Throwable cause = e;
+    if (cause instanceof CommandLine.ExecutionException x && x.getCause() instanceof Error error) {
+      cause = error;
+    }
+    if (cause instanceof UncheckedIOException u) {
+      cause = u.getCause();
+    }
     int code;
     String message;
     switch (cause) {
@@ -131,6 +166,15 @@ public final class SeqrecCli implements Runnable {
         code = EXIT_BAD_INPUT;
         message = "I/O error: " + io.getMessage();
       }
+      case OutOfMemoryError oom -> {
+        code = EXIT_RESOURCES;
+        message = "out of memory: " + oom.getMessage() + "; give the JVM more heap (java -Xmx...) or send a smaller input";
+      }
+      case StackOverflowError so -> {
+        code = EXIT_RESOURCES;
+        message = "out of stack (java.lang.StackOverflowError); give the JVM a larger thread stack (java -Xss...)"
+            + (verbose ? "" : "; run with --verbose for the stack trace");
+      }
       default -> {
         code = EXIT_INTERNAL;
         message = "internal error: " + cause + (verbose ? "" : " (run with --verbose for the stack trace)");
@@ -138,10 +182,26 @@ public final class SeqrecCli implements Runnable {
     }
     err.println("seqrec: " + oneLine(message));
     if (verbose) {
-      cause.printStackTrace(err);
+      if (cause instanceof StackOverflowError) {
+        printTop(cause, err, 64);
+      } else {
+        cause.printStackTrace(err);
+      }
     }
     err.flush();
     return code;
+  }
+
+  /** The first {@code frames} frames of a (deep) stack trace. */
+  private static void printTop(Throwable t, PrintWriter err, int frames) {
+    err.println(t);
+    StackTraceElement[] stack = t.getStackTrace();
+    for (int i = 0; i < Math.min(frames, stack.length); i++) {
+      err.println("\tat " + stack[i]);
+    }
+    if (stack.length > frames) {
+      err.println("\t... " + (stack.length - frames) + " more");
+    }
   }
 
   /** Whether {@code --verbose} appears among the arguments (also when parsing failed). */

@@ -1,5 +1,8 @@
 package io.github.seqrec.models.layers;
 
+import io.github.seqrec.models.Candidates;
+import io.github.seqrec.models.HistoryChecks;
+import io.github.seqrec.models.UserHistory;
 import io.github.seqrec.models.safetensors.SafeTensors;
 import java.io.IOException;
 
@@ -59,6 +62,40 @@ public final class ItemCateEmbedding {
   public void embed(int item, int cate, float[] out, int off) {
     System.arraycopy(items, item * dItem, out, off, dItem);
     System.arraycopy(cates, cate * dCate, out, off + dItem, dCate);
+  }
+
+  /**
+   * Checks the kept actions {@code [first, length)} of {@code history}: item and category ids must lie
+   * in the vocabularies (the message names the field, the position and the range).
+   */
+  public void checkHistory(UserHistory history, int first) {
+    HistoryChecks.ids("history itemIds", history.itemIds(), first, history.length(), itemVocabulary);
+    HistoryChecks.ids("history categoryIds", history.categoryIds(), first, history.length(), cateVocabulary);
+  }
+
+  /** Checks that every candidate's item and category id lies in the vocabularies. */
+  public void checkCandidates(Candidates candidates) {
+    HistoryChecks.candidates(candidates, itemVocabulary, cateVocabulary);
+  }
+
+  /** Embeds the kept actions {@code [first, length)} as rows of {@code out} from {@code outOff}. */
+  public void embedHistory(UserHistory history, int first, float[] out, int outOff) {
+    int[] itemIds = history.itemIds();
+    int[] cateIds = history.categoryIds();
+    int d = dim();
+    for (int j = 0, n = history.length() - first; j < n; j++) {
+      embed(itemIds[first + j], cateIds[first + j], out, outOff + j * d);
+    }
+  }
+
+  /** Embeds the candidates as rows of {@code out} from {@code outOff}. */
+  public void embedCandidates(Candidates candidates, float[] out, int outOff) {
+    int[] itemIds = candidates.itemIds();
+    int[] cateIds = candidates.categoryIds();
+    int d = dim();
+    for (int t = 0; t < candidates.count(); t++) {
+      embed(itemIds[t], cateIds[t], out, outOff + t * d);
+    }
   }
 
   /** The item table, {@code itemVocabulary x d_item} (read-only by convention: for per-item caches). */

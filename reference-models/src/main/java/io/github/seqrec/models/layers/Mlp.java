@@ -1,5 +1,7 @@
 package io.github.seqrec.models.layers;
 
+import io.github.seqrec.kernels.Activation;
+import io.github.seqrec.kernels.Activations;
 import io.github.seqrec.kernels.Dense;
 import io.github.seqrec.kernels.PackedLinear;
 import io.github.seqrec.models.safetensors.SafeTensors;
@@ -36,10 +38,30 @@ public final class Mlp {
     int width = in;
     for (int i = 0; i < hiddenSizes.length; i++) {
       hidden[i] = linear(st, prefix + ".hidden." + i, hiddenSizes[i], width);
-      activations[i] = Activation.load(st, prefix + ".act." + i, act, hiddenSizes[i], diceEps);
+      activations[i] = activation(st, prefix + ".act." + i, act, hiddenSizes[i], diceEps);
       width = hiddenSizes[i];
     }
     return new Mlp(hidden, activations, linear(st, prefix + ".out", outDim, width));
+  }
+
+  /**
+   * One hidden-layer activation with its parameters from the weights: {@code relu}, {@code sigmoid},
+   * {@code prelu} ({@code nn.PReLU()}, one shared slope {@code <prefix>.weight}) or {@code dice}
+   * (eval form: {@code <prefix>.alpha} and the {@code nn.BatchNorm1d} statistics
+   * {@code <prefix>.bn.{running_mean, running_var, weight, bias}}, {@code channels} values each).
+   */
+  public static Activation activation(SafeTensors st, String prefix, String kind, int channels, float diceEps)
+      throws IOException {
+    return switch (kind) {
+      case "relu" -> Activation.relu();
+      case "sigmoid" -> Activation.sigmoid();
+      case "prelu" -> Activation.prelu(st.floats(prefix + ".weight", 1));
+      case "dice" -> Activation.dice(st.floats(prefix + ".bn.running_mean", channels),
+          st.floats(prefix + ".bn.running_var", channels), st.floats(prefix + ".bn.weight", channels),
+          st.floats(prefix + ".bn.bias", channels), st.floats(prefix + ".alpha", channels), diceEps);
+      default -> throw new IllegalArgumentException(
+          "activation must be relu, sigmoid, prelu or dice, got '" + kind + "'");
+    };
   }
 
   /** An {@code nn.Linear} with bias from {@code <name>.weight [out, in]} and {@code <name>.bias [out]}. */
@@ -73,7 +95,7 @@ public final class Mlp {
     for (int i = 0; i < hidden.length; i++) {
       int dstOff = (i % 2) * half;
       Dense.linear(src, srcOff, rows, hidden[i], scratch, dstOff, false);
-      activations[i].apply(scratch, dstOff, rows);
+      Activations.apply(activations[i], scratch, dstOff, rows, hidden[i].outFeatures(), scratch, dstOff);
       src = scratch;
       srcOff = dstOff;
     }

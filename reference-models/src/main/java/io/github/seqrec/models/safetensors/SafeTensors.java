@@ -2,6 +2,7 @@ package io.github.seqrec.models.safetensors;
 
 import io.github.seqrec.models.tensors.Tensor;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -12,10 +13,14 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -26,31 +31,47 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A safetensors file (the Hugging Face format PyTorch weights travel in), memory-mapped with the
- * FFM API: an 8-byte little-endian header length, a UTF-8 JSON header naming each tensor's dtype,
- * shape and byte range, then the raw little-endian data.
+ * A safetensors file (the Hugging Face format PyTorch weights travel in): an 8-byte little-endian
+ * header length, a UTF-8 JSON header naming each tensor's dtype, shape and byte range, then the raw
+ * little-endian data.
  *
  * <pre>{@code
  * try (SafeTensors st = SafeTensors.open(Path.of("model.safetensors"))) {
- *   float[] w = st.floats("encoder.weight", 64, -1); // fails naming the tensor unless [64, ?]
- *   MemorySegment raw = st.view("item_embedding.weight"); // zero-copy, valid until close()
+ *   float[] w = st.floats("encoder.weight", 64, -1); // fails naming the tensor unless [64, ?] and finite
+ *   MemorySegment raw = st.view("item_embedding.weight"); // read once, valid until close()
  *   String kernel = st.metadata().get("kernel");
  * }
  * }</pre>
  *
- * <p>{@link #open} validates the whole header before mapping anything: header length within the
- * file and at most {@value #MAX_HEADER_BYTES} bytes, strict UTF-8 JSON, known dtypes,
- * non-negative dimensions, byte size equal to elements times dtype size, and data offsets that
- * tile the data section exactly (no overlap, no gap, nothing past the end). Every failure is a
- * {@link SafeTensorsFormatException} naming the file and the tensor. After that, reads cannot go
- * out of bounds.
+ * <p>{@link #open} accepts regular files only (a FIFO or a device would block or never end) and
+ * validates the whole header before reading any data: header length within the file and at most
+ * {@value #MAX_HEADER_BYTES} bytes, strict UTF-8 JSON, known dtypes, non-negative dimensions, byte
+ * size equal to elements times dtype size, and data offsets that tile the data section exactly (no
+ * overlap, no gap, nothing past the end). Every failure is a {@link SafeTensorsFormatException}
+ * naming the file and the tensor. After that, reads cannot go out of bounds.
+ *
+ * <p>The file is read, never memory-mapped: a mapping turns a file truncated underneath into a
+ * {@code java.lang.InternalError} and shows in-place writes to data already validated. Each read
+ * copies the tensor's bytes with positional reads and then checks that the file still has the size
+ * and modification time it had at {@link #open}: a file truncated, extended or rewritten in place
+ * since then gives a {@link SafeTensorsFormatException} (wrapped in an {@link
+ * UncheckedIOException} by the reads that declare none), never other data. Replace weight files
+ * atomically (write a new file, then rename it over the old one, as {@link #write} does): an open
+ * {@code SafeTensors} keeps reading the file it opened.
  *
  * <p>Reads copy into fresh Java arrays ({@link #floats}, {@link #longs}, {@link #ints}, {@link
- * #booleans}, {@link #toTensor}); {@link #view} gives the mapped bytes without copying. An open
- * file is immutable and safe to read from many threads; {@link #close()} unmaps it, after which
- * every view fails with {@link IllegalStateException} instead of reading freed memory.
+ * #booleans}, {@link #toTensor}); {@link #floats} also rejects NaN and infinities, naming the
+ * tensor and the first bad index, since one non-finite weight turns every score into NaN ({@link
+ * #floatsAllowingNonFinite} reads tensors that hold them on purpose, such as additive {@code -inf}
+ * masks). {@link #view} reads a tensor once into memory owned by this object and returns those
+ * bytes on every later call. An open file is safe to read from many threads; {@link #close()}
+ * releases it, after which every view fails with {@link IllegalStateException} instead of reading
+ * freed memory. Interrupting a thread while it reads closes the file (a {@link
+ * java.nio.channels.FileChannel} rule); later reads then fail with an {@link
+ * UncheckedIOException}.
  */
 public final class SafeTensors implements AutoCloseable {
 
@@ -69,17 +90,28 @@ public final class SafeTensors implements AutoCloseable {
   private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final ValueLayout.OfLong I64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+  /** Bytes read per positional read: large enough to amortise the system call, small enough to stay in cache. */
+  private static final int CHUNK_BYTES = 1 << 20;
+
   private final Path path;
+  private final FileChannel channel;
+  private final long dataStart;
+  private final FileSnapshot snapshot;
   private final Arena arena;
-  private final MemorySegment data;
+  private final Map<String, MemorySegment> pinned = new ConcurrentHashMap<>();
   private final Map<String, TensorInfo> tensors;
   private final Map<String, String> metadata;
 
-  private SafeTensors(Path path, Arena arena, MemorySegment data, Map<String, TensorInfo> tensors,
-      Map<String, String> metadata) {
+  /** What the file looked like when it was opened: every read is checked against it. */
+  private record FileSnapshot(long size, Object fileKey, FileTime lastModified) {}
+
+  private SafeTensors(Path path, FileChannel channel, long dataStart, FileSnapshot snapshot,
+      Map<String, TensorInfo> tensors, Map<String, String> metadata) {
     this.path = path;
-    this.arena = arena;
-    this.data = data;
+    this.channel = channel;
+    this.dataStart = dataStart;
+    this.snapshot = snapshot;
+    this.arena = Arena.ofShared();
     this.tensors = tensors;
     this.metadata = metadata;
   }
@@ -88,15 +120,24 @@ public final class SafeTensors implements AutoCloseable {
   // Opening and validation
 
   /**
-   * Opens, validates and memory-maps a safetensors file.
+   * Opens a regular file and validates its header; tensor data is read by the read methods.
    *
    * @throws SafeTensorsFormatException if the file is not valid safetensors (the message names the
    *     file, the tensor and the problem)
+   * @throws java.nio.file.FileSystemException if the path names a folder, a FIFO, a device or
+   *     anything else that is not a regular file
    * @throws IOException if the file cannot be read
    */
   public static SafeTensors open(Path path) throws IOException {
     Objects.requireNonNull(path, "path");
-    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+    BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+    if (!attributes.isRegularFile()) {
+      String kind = attributes.isDirectory() ? "a folder" : "a FIFO, socket or device";
+      throw new FileSystemException(path.toString(), null, "not a regular file (" + kind
+          + "); safetensors files are read from regular files only");
+    }
+    FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
+    try {
       long fileSize = channel.size();
       if (fileSize < 8) {
         throw new SafeTensorsFormatException(path, null,
@@ -129,14 +170,17 @@ public final class SafeTensors implements AutoCloseable {
       long dataLength = fileSize - dataStart;
       Map<String, String> metadata = new TreeMap<>();
       Map<String, TensorInfo> tensors = parseHeader(path, json, dataLength, metadata);
-      Arena arena = Arena.ofShared();
-      try {
-        MemorySegment data = channel.map(FileChannel.MapMode.READ_ONLY, dataStart, dataLength, arena).asReadOnly();
-        return new SafeTensors(path, arena, data, tensors, Collections.unmodifiableMap(metadata));
-      } catch (IOException | RuntimeException | Error e) {
-        arena.close();
-        throw e;
-      }
+      // The snapshot every read is checked against: the file as it was opened (attributes read
+      // before the open only served to refuse a FIFO, which open() would block on).
+      BasicFileAttributes opened = Files.readAttributes(path, BasicFileAttributes.class);
+      FileSnapshot snapshot = new FileSnapshot(fileSize, opened.fileKey(), opened.lastModifiedTime());
+      SafeTensors st = new SafeTensors(path, channel, dataStart, snapshot, tensors,
+          Collections.unmodifiableMap(metadata));
+      st.checkUnchanged(null); // the header just read must still be the file's
+      return st;
+    } catch (IOException | RuntimeException | Error e) {
+      channel.close();
+      throw e;
     }
   }
 
@@ -348,25 +392,37 @@ public final class SafeTensors implements AutoCloseable {
   // Data access
 
   /**
-   * The tensor's raw little-endian bytes, without copying: a read-only slice of the mapping,
-   * valid until {@link #close()} (afterwards any access throws {@link IllegalStateException}).
-   * Read elements with unaligned little-endian layouts; offsets in a file need not be aligned.
+   * The tensor's raw little-endian bytes: read from the file on the first call, then the same
+   * read-only bytes on every call until {@link #close()} (afterwards any access throws {@link
+   * IllegalStateException}). Read elements with unaligned little-endian layouts. The bytes stay
+   * in memory owned by this object until it is closed.
+   *
+   * @throws UncheckedIOException wrapping a {@link SafeTensorsFormatException} if the file changed
+   *     since it was opened, or the {@link IOException} of a failed read
+   * @throws OutOfMemoryError naming the tensor if its bytes do not fit in memory
    */
   public MemorySegment view(String name) {
     TensorInfo t = info(name);
     ensureOpen();
-    return data.asSlice(t.dataOffset(), t.byteSize());
+    MemorySegment bytes = pinned.computeIfAbsent(t.name(), n -> pin(t));
+    ensureOpen();
+    return bytes.asReadOnly();
   }
 
   /**
    * The tensor as float32 values (F32 copied; F16, BF16 widened; F64 rounded to nearest), any
-   * shape.
+   * shape, every value finite.
    *
    * @throws IllegalArgumentException naming the file and tensor if it is missing, not
-   *     floating-point, or too large for a Java array
+   *     floating-point, too large for a Java array, or holds a NaN or an infinity (the message
+   *     gives the first such index; an F64 beyond the float range counts as infinite)
+   * @throws UncheckedIOException wrapping a {@link SafeTensorsFormatException} if the file changed
+   *     since it was opened
+   * @throws OutOfMemoryError naming the tensor if it does not fit in the heap
    */
   public float[] floats(String name) {
-    return readFloats(requireFloating(info(name)));
+    TensorInfo t = info(name);
+    return requireFinite(t, readFloats(requireFloating(t)));
   }
 
   /**
@@ -374,9 +430,21 @@ public final class SafeTensors implements AutoCloseable {
    * dimensions, {@code -1} matching any size (e.g. {@code floats("emb.weight", -1, 64)}); {@code
    * floats(name, new int[0])} requires a scalar ({@code floats(name)} alone checks nothing).
    *
-   * @throws IllegalArgumentException naming the tensor, the expected and the actual shape
+   * @throws IllegalArgumentException naming the tensor, the expected and the actual shape, or the
+   *     first non-finite value
    */
   public float[] floats(String name, int... expectedShape) {
+    TensorInfo t = info(name);
+    checkShape(t, expectedShape);
+    return requireFinite(t, readFloats(requireFloating(t)));
+  }
+
+  /**
+   * Like {@link #floats(String, int...)} but NaN and infinities pass unchanged: for tensors that
+   * hold them on purpose (an additive {@code -inf} attention mask, an expected output past a
+   * sequence's end). Weights read with it are the caller's responsibility.
+   */
+  public float[] floatsAllowingNonFinite(String name, int... expectedShape) {
     TensorInfo t = info(name);
     checkShape(t, expectedShape);
     return readFloats(requireFloating(t));
@@ -420,7 +488,9 @@ public final class SafeTensors implements AutoCloseable {
 
   /**
    * The tensor copied into a {@link Tensor}: F32, F16, BF16 and F64 become {@link Tensor.F32}; I64
-   * {@link Tensor.I64}; I32 and U8 {@link Tensor.I32}; BOOL {@link Tensor.Bool}.
+   * {@link Tensor.I64}; I32 and U8 {@link Tensor.I32}; BOOL {@link Tensor.Bool}. Values are copied
+   * as they are (a float tensor may hold NaN or infinities: this is the generic container read,
+   * for weights use {@link #floats}).
    */
   public Tensor toTensor(String name) {
     TensorInfo t = info(name);
@@ -441,11 +511,18 @@ public final class SafeTensors implements AutoCloseable {
     return all;
   }
 
-  /** Unmaps the file. Idempotent. Views obtained earlier become inaccessible. */
+  /** Closes the file and frees every {@link #view}. Idempotent. Views obtained earlier become inaccessible. */
   @Override
   public void close() {
-    if (arena.scope().isAlive()) {
-      arena.close();
+    synchronized (arena) {
+      if (arena.scope().isAlive()) {
+        arena.close();
+      }
+    }
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // Closing a file opened for reading loses nothing; there is nobody to tell.
     }
   }
 
@@ -484,6 +561,29 @@ public final class SafeTensors implements AutoCloseable {
     return t;
   }
 
+  /** NaN policy for weights: reject, naming the first bad element (one pass over the fresh copy). */
+  private float[] requireFinite(TensorInfo t, float[] values) {
+    for (int i = 0; i < values.length; i++) {
+      if (!Float.isFinite(values[i])) {
+        throw new IllegalArgumentException(path + ": tensor '" + t.name() + "' " + t.describe() + " holds "
+            + values[i] + " at index " + Arrays.toString(unravel(i, t.shape()))
+            + (t.dtype() == DType.F64 && !Float.isNaN(values[i]) ? " (an F64 beyond the float range)" : "")
+            + "; weights must be finite");
+      }
+    }
+    return values;
+  }
+
+  /** The multi-index of flat position {@code flat} in a row-major {@code shape}. */
+  private static int[] unravel(int flat, int[] shape) {
+    int[] index = new int[shape.length];
+    for (int d = shape.length - 1; d >= 0; d--) {
+      index[d] = shape[d] == 0 ? 0 : flat % shape[d];
+      flat = shape[d] == 0 ? 0 : flat / shape[d];
+    }
+    return index;
+  }
+
   private int arrayLength(TensorInfo t) {
     long n = t.elementCount();
     if (n > MAX_ARRAY_ELEMENTS) {
@@ -493,72 +593,215 @@ public final class SafeTensors implements AutoCloseable {
     return (int) n;
   }
 
-  private float[] readFloats(TensorInfo t) {
+  /** What a too-large tensor costs, for the {@link OutOfMemoryError} that names it. */
+  private OutOfMemoryError tooLarge(TensorInfo t, long bytes, String where, OutOfMemoryError cause) {
+    OutOfMemoryError e = new OutOfMemoryError(path + ": tensor '" + t.name() + "' " + t.describe() + " needs "
+        + bytes + " bytes of " + where + ", more than is free (max heap " + Runtime.getRuntime().maxMemory()
+        + " bytes)");
+    e.initCause(cause);
+    return e;
+  }
+
+  private float[] newFloats(TensorInfo t) {
     int n = arrayLength(t);
-    MemorySegment s = view(t.name());
-    float[] out = new float[n];
+    try {
+      return new float[n];
+    } catch (OutOfMemoryError e) {
+      throw tooLarge(t, 4L * n, "heap", e);
+    }
+  }
+
+  private long[] newLongs(TensorInfo t) {
+    int n = arrayLength(t);
+    try {
+      return new long[n];
+    } catch (OutOfMemoryError e) {
+      throw tooLarge(t, 8L * n, "heap", e);
+    }
+  }
+
+  private int[] newInts(TensorInfo t) {
+    int n = arrayLength(t);
+    try {
+      return new int[n];
+    } catch (OutOfMemoryError e) {
+      throw tooLarge(t, 4L * n, "heap", e);
+    }
+  }
+
+  /** Receives one chunk of a tensor's bytes: whole elements {@code [first, first + count)}. */
+  @FunctionalInterface
+  private interface ChunkConsumer {
+    void accept(MemorySegment chunk, int first, int count);
+  }
+
+  /**
+   * Streams a tensor's bytes (or those pinned by {@link #view}) through {@code consumer} in chunks
+   * of whole elements, then checks that the file is still the one opened, so that every value the
+   * caller returns is one the file held at {@link #open}.
+   */
+  private void readChunks(TensorInfo t, ChunkConsumer consumer) {
+    ensureOpen();
+    int size = t.dtype().byteSize();
+    long total = t.byteSize();
+    MemorySegment held = pinned.get(t.name());
+    if (held != null) {
+      for (long done = 0; done < total; ) {
+        long bytes = Math.min(total - done, (long) (CHUNK_BYTES / size) * size);
+        consumer.accept(held.asSlice(done, bytes), (int) (done / size), (int) (bytes / size));
+        done += bytes;
+      }
+      return;
+    }
+    try (Arena scratch = Arena.ofConfined()) {
+      MemorySegment chunk = scratch.allocate(Math.min(Math.max(total, 1), (long) (CHUNK_BYTES / size) * size), 8);
+      for (long done = 0; done < total; ) {
+        long bytes = Math.min(total - done, chunk.byteSize());
+        MemorySegment part = chunk.asSlice(0, bytes);
+        readData(t, part, done);
+        consumer.accept(part, (int) (done / size), (int) (bytes / size));
+        done += bytes;
+      }
+    }
+    checkUnchanged(t);
+  }
+
+  /** Fills {@code into} with the tensor's bytes from {@code offset} (relative to the tensor). */
+  private void readData(TensorInfo t, MemorySegment into, long offset) {
+    long at = dataStart + t.dataOffset() + offset;
+    // A ByteBuffer spans at most 2^31 - 1 bytes: large views read in slices.
+    for (long done = 0; done < into.byteSize(); ) {
+      ByteBuffer buffer = into.asSlice(done, Math.min(into.byteSize() - done, 1L << 30)).asByteBuffer();
+      while (buffer.hasRemaining()) {
+        int n;
+        try {
+          n = channel.read(buffer, at + done + buffer.position());
+        } catch (IOException e) {
+          throw new UncheckedIOException(path + ": reading tensor '" + t.name() + "' failed: " + e, e);
+        }
+        if (n < 0) {
+          throw new UncheckedIOException(new SafeTensorsFormatException(path, t.name(), "the file ended at byte "
+              + (at + done + buffer.position()) + ", before the tensor's end at " + (dataStart + t.dataOffset()
+              + t.byteSize()) + ": it was truncated after it was opened"));
+        }
+      }
+      done += buffer.capacity();
+    }
+  }
+
+  /** Reads the tensor once into memory owned by {@link #arena}: what {@link #view} returns from then on. */
+  private MemorySegment pin(TensorInfo t) {
+    MemorySegment segment;
+    synchronized (arena) {
+      ensureOpen();
+      try {
+        segment = arena.allocate(Math.max(t.byteSize(), 1), 8).asSlice(0, t.byteSize());
+      } catch (OutOfMemoryError e) {
+        throw tooLarge(t, t.byteSize(), "native memory", e);
+      }
+    }
+    readData(t, segment, 0);
+    checkUnchanged(t);
+    return segment;
+  }
+
+  /**
+   * Fails unless the file still has the size it had at {@link #open} and, while the path still
+   * names the same file, the same modification time: data read after a truncation, an extension
+   * or an in-place write is never returned. (A path renamed over by a new file is fine: the open
+   * channel still reads the file that was validated.)
+   */
+  private void checkUnchanged(TensorInfo t) {
+    String tensor = t == null ? null : t.name();
+    try {
+      long size = channel.size();
+      if (size != snapshot.size()) {
+        throw new SafeTensorsFormatException(path, tensor, "the file changed size from " + snapshot.size() + " to "
+            + size + " bytes after it was opened; replace weight files atomically (write, then rename)");
+      }
+      BasicFileAttributes now;
+      try {
+        now = Files.readAttributes(path, BasicFileAttributes.class);
+      } catch (NoSuchFileException e) {
+        return; // deleted or renamed: the channel still reads the opened file
+      }
+      if (Objects.equals(now.fileKey(), snapshot.fileKey()) && !now.lastModifiedTime().equals(snapshot.lastModified())) {
+        throw new SafeTensorsFormatException(path, tensor, "the file was modified after it was opened (modification "
+            + "time " + snapshot.lastModified() + " -> " + now.lastModifiedTime()
+            + "); replace weight files atomically (write, then rename)");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private float[] readFloats(TensorInfo t) {
+    float[] out = newFloats(t);
     switch (t.dtype()) {
-      case F32 -> MemorySegment.copy(s, F32_LE, 0, out, 0, n);
-      case F64 -> {
+      case F32 -> readChunks(t, (s, first, n) -> MemorySegment.copy(s, F32_LE, 0, out, first, n));
+      case F64 -> readChunks(t, (s, first, n) -> {
         for (int i = 0; i < n; i++) {
-          out[i] = (float) s.getAtIndex(F64_LE, i);
+          out[first + i] = (float) s.getAtIndex(F64_LE, i);
         }
-      }
-      case F16 -> {
+      });
+      case F16 -> readChunks(t, (s, first, n) -> {
         for (int i = 0; i < n; i++) {
-          out[i] = Float.float16ToFloat(s.getAtIndex(I16_LE, i));
+          out[first + i] = Float.float16ToFloat(s.getAtIndex(I16_LE, i));
         }
-      }
-      case BF16 -> {
+      });
+      case BF16 -> readChunks(t, (s, first, n) -> {
         for (int i = 0; i < n; i++) {
-          out[i] = Float.intBitsToFloat((s.getAtIndex(I16_LE, i) & 0xFFFF) << 16);
+          out[first + i] = Float.intBitsToFloat((s.getAtIndex(I16_LE, i) & 0xFFFF) << 16);
         }
-      }
+      });
       default -> throw new AssertionError(t.dtype()); // requireFloating ran first
     }
     return out;
   }
 
   private long[] readLongs(TensorInfo t) {
-    int n = arrayLength(t);
-    long[] out = new long[n];
     switch (t.dtype()) {
-      case I64 -> MemorySegment.copy(view(t.name()), I64_LE, 0, out, 0, n);
+      case I64 -> {
+        long[] out = newLongs(t);
+        readChunks(t, (s, first, n) -> MemorySegment.copy(s, I64_LE, 0, out, first, n));
+        return out;
+      }
       case I32, U8 -> {
         int[] ints = readInts(t);
-        for (int i = 0; i < n; i++) {
+        long[] out = newLongs(t);
+        for (int i = 0; i < ints.length; i++) {
           out[i] = ints[i];
         }
+        return out;
       }
       default -> throw new IllegalArgumentException(path + ": tensor '" + t.name() + "' is " + t.describe()
           + ", expected an integer dtype (I64, I32, U8)");
     }
-    return out;
   }
 
   private int[] readInts(TensorInfo t) {
-    int n = arrayLength(t);
-    MemorySegment s = view(t.name());
-    int[] out = new int[n];
+    if (t.dtype() != DType.I32 && t.dtype() != DType.U8 && t.dtype() != DType.I64) {
+      throw new IllegalArgumentException(path + ": tensor '" + t.name() + "' is " + t.describe()
+          + ", expected an integer dtype (I32, U8, I64)");
+    }
+    int[] out = newInts(t);
     switch (t.dtype()) {
-      case I32 -> MemorySegment.copy(s, I32_LE, 0, out, 0, n);
-      case U8 -> {
+      case I32 -> readChunks(t, (s, first, n) -> MemorySegment.copy(s, I32_LE, 0, out, first, n));
+      case U8 -> readChunks(t, (s, first, n) -> {
         for (int i = 0; i < n; i++) {
-          out[i] = s.get(ValueLayout.JAVA_BYTE, i) & 0xFF;
+          out[first + i] = s.get(ValueLayout.JAVA_BYTE, i) & 0xFF;
         }
-      }
-      case I64 -> {
+      });
+      default -> readChunks(t, (s, first, n) -> {
         for (int i = 0; i < n; i++) {
           long v = s.getAtIndex(I64_LE, i);
           if (v != (int) v) {
-            throw new IllegalArgumentException(path + ": tensor '" + t.name() + "' value " + v + " at index " + i
-                + " does not fit an int");
+            throw new IllegalArgumentException(path + ": tensor '" + t.name() + "' value " + v + " at index "
+                + (first + i) + " does not fit an int");
           }
-          out[i] = (int) v;
+          out[first + i] = (int) v;
         }
-      }
-      default -> throw new IllegalArgumentException(path + ": tensor '" + t.name() + "' is " + t.describe()
-          + ", expected an integer dtype (I32, U8, I64)");
+      });
     }
     return out;
   }
@@ -568,11 +811,17 @@ public final class SafeTensors implements AutoCloseable {
       throw new IllegalArgumentException(path + ": tensor '" + t.name() + "' is " + t.describe() + ", expected BOOL");
     }
     int n = arrayLength(t);
-    MemorySegment s = view(t.name());
-    boolean[] out = new boolean[n];
-    for (int i = 0; i < n; i++) {
-      out[i] = s.get(ValueLayout.JAVA_BYTE, i) != 0;
+    boolean[] out;
+    try {
+      out = new boolean[n];
+    } catch (OutOfMemoryError e) {
+      throw tooLarge(t, n, "heap", e);
     }
+    readChunks(t, (s, first, count) -> {
+      for (int i = 0; i < count; i++) {
+        out[first + i] = s.get(ValueLayout.JAVA_BYTE, i) != 0;
+      }
+    });
     return out;
   }
 

@@ -3,6 +3,7 @@ package io.github.seqrec.models.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.seqrec.models.ModelInfo;
+import io.github.seqrec.models.ModelOption;
 import io.github.seqrec.models.Models;
 import io.github.seqrec.models.safetensors.SafeTensors;
 import io.github.seqrec.models.tensors.Tensor;
@@ -21,9 +22,13 @@ class ModelCommandTest {
   void listShowsEveryRegisteredModel() {
     SeqrecCliTest.Run r = SeqrecCliTest.run("model", "--list");
     assertThat(r.code()).isZero();
-    assertThat(Models.list()).hasSize(7);
+    // every model with golden batches is registered (and so listed): a new model cannot be forgotten
+    assertThat(Models.list().stream().map(ModelInfo::name)).containsAll(goldenModelNames());
     for (ModelInfo info : Models.list()) {
       assertThat(r.out()).contains(info.name() + ": " + info.paper()).contains(String.join(", ", info.batchInputs()));
+      for (ModelOption<?> option : info.options()) {
+        assertThat(r.out()).contains("    " + option);
+      }
     }
   }
 
@@ -72,5 +77,20 @@ class ModelCommandTest {
     assertThat(outOfVocabulary.code()).isEqualTo(2);
     assertThat(outOfVocabulary.err()).contains("100000").contains("outside the vocabulary");
     assertThat(Files.exists(dir.resolve("o2.safetensors"))).isFalse();
+  }
+
+  /** The directories under golden/models that hold at least one batch file. */
+  private static java.util.List<String> goldenModelNames() {
+    try (var dirs = java.nio.file.Files.list(DIN.getParent())) {
+      return dirs.filter(d -> {
+        try (var files = java.nio.file.Files.list(d)) {
+          return files.anyMatch(f -> f.getFileName().toString().matches("batch_.*\\.safetensors"));
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }).map(d -> d.getFileName().toString()).sorted().toList();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 }

@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.seqrec.kernels.Backends;
 import io.github.seqrec.models.ModelBatch;
+import io.github.seqrec.models.ModelOption;
 import io.github.seqrec.models.Models;
+import io.github.seqrec.models.NextItemModel;
 import io.github.seqrec.models.SequentialModel;
+import io.github.seqrec.models.UserHistory;
 import io.github.seqrec.models.safetensors.SafeTensors;
 import io.github.seqrec.models.tensors.Tensor;
 import java.io.IOException;
@@ -64,9 +67,16 @@ class ModelGoldenTest {
       tensors = st.toTensors();
       metadata = st.metadata();
     }
-    Map<String, String> options = new HashMap<>(metadata);
-    options.keySet().removeAll(NOT_OPTIONS);
-    SequentialModel loaded = Models.load(model, dir.resolve("weights.safetensors"), options);
+    // the batch's variant keys (softmax, gru_type, gsu, input ...) are options of the model; other
+    // metadata (sources, tolerances, generator notes) is not
+    Map<String, String> options = new HashMap<>();
+    for (ModelOption<?> option : Models.spec(model).info().options()) {
+      if (metadata.containsKey(option.name()) && !NOT_OPTIONS.contains(option.name())) {
+        options.put(option.name(), metadata.get(option.name()));
+      }
+    }
+    String weights = metadata.getOrDefault("weights", "weights") + ".safetensors";
+    SequentialModel loaded = Models.load(model, dir.resolve(weights), options);
     ModelBatch batch = ModelBatch.of(tensors);
     float[] logits = batch.score(loaded);
     int[] shape = {batch.users(), batch.candidates()};
@@ -76,9 +86,62 @@ class ModelGoldenTest {
     String where = model + "/" + batchFile.getFileName() + " [" + Backends.name() + "]";
     var r1 = GoldenComparison.compare(where, "logits", tensors.get("expected.logits"), new Tensor.F32(shape, logits), tol);
     var r2 = GoldenComparison.compare(where, "probs", tensors.get("expected.probs"), new Tensor.F32(shape, probs), tol);
-    synchronized (WORST) {
-      WORST.merge(model, Math.max(r1.worstError(), r2.worstError()), Math::max);
+    double worst = Math.max(r1.worstError(), r2.worstError());
+    if (loaded instanceof NextItemModel next) {
+      worst = Math.max(worst, checkNextItem(where, next, batch, tensors, metadata, tol));
     }
+    synchronized (WORST) {
+      WORST.merge(model, worst, Math::max);
+    }
+  }
+
+  /**
+   * A next-item model's golden also holds the user embeddings ({@code expected.user_embedding [B, d]})
+   * and the catalogue top-k ({@code expected.topk_ids / topk_scores [B, k]}, and the same with
+   * {@code _exclude_seen}; k in the {@code topk_k} metadata): ids must match exactly (the generator
+   * keeps near-ties out of the top-k), scores within the tolerance. A user with fewer eligible items
+   * than k has -1 ids and NaN scores past them.
+   */
+  private static double checkNextItem(String where, NextItemModel next, ModelBatch batch, Map<String, Tensor> tensors,
+                                      Map<String, String> metadata, GoldenComparison.Tolerance tol) {
+    double worst = 0;
+    int users = batch.users();
+    SequentialModel.Workspace ws = next.newWorkspace();
+    if (tensors.containsKey("expected.user_embedding")) {
+      int d = next.embeddingDim();
+      float[] emb = new float[users * d];
+      for (int b = 0; b < users; b++) {
+        next.userEmbedding(batch.history(b), ws, emb, b * d);
+      }
+      worst = Math.max(worst, GoldenComparison.compare(where, "user_embedding", tensors.get("expected.user_embedding"),
+          new Tensor.F32(new int[] {users, d}, emb), tol).worstError());
+    }
+    for (String suffix : new String[] {"", "_exclude_seen"}) {
+      Tensor expectedIds = tensors.get("expected.topk_ids" + suffix);
+      if (expectedIds == null) {
+        continue;
+      }
+      int k = Integer.parseInt(metadata.getOrDefault("topk_k", String.valueOf(expectedIds.shape()[1])));
+      UserHistory[] histories = new UserHistory[users];
+      for (int b = 0; b < users; b++) {
+        histories[b] = batch.history(b);
+      }
+      int[] ids = new int[users * k];
+      float[] scores = new float[users * k];
+      int[] counts = new int[users];
+      java.util.Arrays.fill(ids, -1);
+      java.util.Arrays.fill(scores, Float.NaN);
+      next.recommend(histories, k, !suffix.isEmpty(), ws, ids, scores, counts);
+      long[] asLong = new long[ids.length];
+      for (int i = 0; i < ids.length; i++) {
+        asLong[i] = ids[i];
+      }
+      int[] shape = {users, k};
+      GoldenComparison.compare(where, "topk_ids" + suffix, expectedIds, new Tensor.I64(shape, asLong), tol);
+      worst = Math.max(worst, GoldenComparison.compare(where, "topk_scores" + suffix,
+          tensors.get("expected.topk_scores" + suffix), new Tensor.F32(shape, scores), tol).worstError());
+    }
+    return worst;
   }
 
   @AfterAll

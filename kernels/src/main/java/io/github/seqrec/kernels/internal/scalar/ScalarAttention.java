@@ -231,14 +231,14 @@ public final class ScalarAttention implements AttentionKernels {
       int h1 = unit.hidden[0];
       dense.gemm(scratch, features, 4 * d, valid, 4 * d, unit.w1T, 0, h1, h1, unit.bias[0], 0,
           scratch, in, h1, false);
-      unit.act[0].apply(activations, scratch, in, valid, h1);
+      activations.apply(unit.act[0], scratch, in, scratch, in, valid, h1);
       for (int layer = 1; layer < unit.layers(); layer++) {
         int from = unit.hidden[layer - 1];
         int to = unit.hidden[layer];
         int outBuf = in == bufA ? bufB : bufA;
         dense.gemm(scratch, in, from, valid, from, unit.wT[layer], 0, to, to, unit.bias[layer], 0,
             scratch, outBuf, to, false);
-        unit.act[layer].apply(activations, scratch, outBuf, valid, to);
+        activations.apply(unit.act[layer], scratch, outBuf, scratch, outBuf, valid, to);
         in = outBuf;
       }
       int row = weightsOff + t * l;

@@ -1,6 +1,6 @@
 package io.github.seqrec.kernels.internal.scalar;
 
-import io.github.seqrec.kernels.Convolution;
+import io.github.seqrec.kernels.internal.ActivationFunction;
 import io.github.seqrec.kernels.internal.ActivationKernels;
 import io.github.seqrec.kernels.internal.ConvolutionKernels;
 import io.github.seqrec.kernels.internal.DenseKernels;
@@ -62,12 +62,12 @@ public final class ScalarConvolution implements ConvolutionKernels {
    * {@code h width} contiguous floats, so the windows are the rows of an {@code (length-h+1) x
    * (h width)} matrix with leading dimension {@code width}: overlapping rows, no copy), a column max
    * over the windows, then the activation on the {@code filters} maxima. Applying the activation
-   * after the max is exact because every supported activation is non-decreasing:
+   * after the max is exact because the facade admits only non-decreasing activations:
    * {@code max_w act(v_w) = act(max_w v_w)}.
    */
   @Override
   public void horizontal(float[] e, int eOff, int length, int width, int[] heights, float[] weightT,
-                         int[] weightOffsets, float[] bias, int filters, Convolution.Activation activation,
+                         int[] weightOffsets, float[] bias, int filters, ActivationFunction activation,
                          float[] out, int outOff, float[] scratch, int scratchOff) {
     for (int i = 0; i < heights.length; i++) {
       int h = heights[i];
@@ -82,18 +82,7 @@ public final class ScalarConvolution implements ConvolutionKernels {
         }
         out[at + f] = max;
       }
-      activate(activations, activation, out, at, filters);
-    }
-  }
-
-  /** Applies {@code activation} in place to {@code n} values through the activation kernels. */
-  public static void activate(ActivationKernels activations, Convolution.Activation activation,
-                              float[] v, int off, int n) {
-    switch (activation) {
-      case IDENTITY -> { }
-      case RELU -> activations.relu(v, off, v, off, n);
-      case TANH -> activations.tanh(v, off, v, off, n);
-      case SIGMOID -> activations.sigmoid(v, off, v, off, n);
+      activations.apply(activation, out, at, out, at, 1, filters);
     }
   }
 

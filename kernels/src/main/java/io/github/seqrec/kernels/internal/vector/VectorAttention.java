@@ -298,7 +298,7 @@ public final class VectorAttention implements AttentionKernels {
         sums(scratch, kp, valid, h1, scratch, qp + t * h1, scratch, bufA + r * h1);
       }
       dense.gemm(scratch, x, d, rows, d, unit.wpT, 0, h1, h1, null, 0, scratch, bufA, h1, true);
-      unit.act[0].apply(activations, scratch, bufA, rows, h1);
+      activations.apply(unit.act[0], scratch, bufA, scratch, bufA, rows, h1);
       int in = bufA;
       for (int layer = 1; layer < unit.layers(); layer++) {
         int from = unit.hidden[layer - 1];
@@ -306,7 +306,7 @@ public final class VectorAttention implements AttentionKernels {
         int outBuf = in == bufA ? bufB : bufA;
         dense.gemm(scratch, in, from, rows, from, unit.wT[layer], 0, to, to, unit.bias[layer], 0,
             scratch, outBuf, to, false);
-        unit.act[layer].apply(activations, scratch, outBuf, rows, to);
+        activations.apply(unit.act[layer], scratch, outBuf, scratch, outBuf, rows, to);
         in = outBuf;
       }
       int last = unit.hidden[unit.layers() - 1];

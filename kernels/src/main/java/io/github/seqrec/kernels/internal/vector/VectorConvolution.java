@@ -3,7 +3,7 @@ package io.github.seqrec.kernels.internal.vector;
 import static io.github.seqrec.kernels.internal.vector.Species.FLOAT;
 import static io.github.seqrec.kernels.internal.vector.Species.FLOAT_LANES;
 
-import io.github.seqrec.kernels.Convolution;
+import io.github.seqrec.kernels.internal.ActivationFunction;
 import io.github.seqrec.kernels.internal.ActivationKernels;
 import io.github.seqrec.kernels.internal.ConvolutionKernels;
 import io.github.seqrec.kernels.internal.DenseKernels;
@@ -34,7 +34,7 @@ public final class VectorConvolution implements ConvolutionKernels {
 
   @Override
   public void horizontal(float[] e, int eOff, int length, int width, int[] heights, float[] weightT,
-                         int[] weightOffsets, float[] bias, int filters, Convolution.Activation activation,
+                         int[] weightOffsets, float[] bias, int filters, ActivationFunction activation,
                          float[] out, int outOff, float[] scratch, int scratchOff) {
     for (int i = 0; i < heights.length; i++) {
       int h = heights[i];
@@ -45,7 +45,7 @@ public final class VectorConvolution implements ConvolutionKernels {
       for (int f = 0; f < filters; f += FLOAT_LANES) {
         columnMax(scratch, scratchOff, windows, filters, f, out, at);
       }
-      ScalarConvolution.activate(activations, activation, out, at, filters);
+      activations.apply(activation, out, at, out, at, 1, filters);
     }
   }
 

@@ -4,6 +4,7 @@ import static io.github.seqrec.kernels.internal.vector.Species.FLOAT;
 import static io.github.seqrec.kernels.internal.vector.Species.FLOAT_LANES;
 
 import io.github.seqrec.kernels.internal.DenseKernels;
+import io.github.seqrec.kernels.internal.GemmTile;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -12,34 +13,104 @@ import jdk.incubator.vector.VectorOperators;
  * Vector API dense kernels.
  *
  * <p>The GEMM is a register-tiled outer-product kernel (tinyBLAS style): C is cut into tiles of
- * 4 rows x 3 vectors, held in 12 accumulators for the whole k loop. Each k step loads 3 vectors
- * of B once and reuses them for 4 rows (4 broadcasts of A), so there are 12 independent FMAs per
- * 3 loads: enough to keep two FMA pipes busy through the 4-cycle FMA latency. Column panels are
- * the outer loop so the k x 3V panel of B stays in L1 while every row tile passes over it.
- * A last panel of 17 to 47 columns is a 4 x 2 or 4 x 3 tile whose last vector ends at column n,
- * overlapping the one before it (no masks in the k loop, the main tile's FMAs per load); a last
- * panel of at most one vector uses a masked 4 x 1 tile; leftover rows use one-row tiles; nothing
- * is padded. C is first
- * set to its starting value (bias, old C) so every tile computes {@code C += A B}.
+ * {@code rows x vectors}, held in accumulators for the whole k loop; each k step loads the tile's
+ * vectors of B once and reuses them for every row (one broadcast of A per row). The tile is chosen
+ * once, when the backend starts, from the register file ({@link GemmTile}):
+ * <ul>
+ *   <li>4 x 3 on 32 registers (AVX-512): 12 accumulators, 3 loads, 1 broadcast; 12 independent
+ *       FMAs per 3 loads keep two FMA pipes busy through the 4-cycle FMA latency;</li>
+ *   <li>6 x 2 on 16 registers (AVX2): 12 accumulators, 2 loads, 1 broadcast = 15 registers, the
+ *       same 12 FMAs per step with one load fewer. 4 x 3 needs 16 there before any addressing and
+ *       C2 spills accumulators inside the k loop.</li>
+ * </ul>
+ * Column panels are the outer loop so the k x panel slice of B stays in L1 while every row tile
+ * passes over it. A last panel wider than one vector but narrower than a full panel is a tile of
+ * the same height whose last vector ends at column n, overlapping the one before it (no masks in
+ * the k loop, the main tile's FMAs per load); a last panel of at most one vector uses a masked
+ * one-vector tile; leftover rows use shorter tiles of the same width (4, 2 then 1 rows, so that
+ * each keeps as many independent FMA chains as it can); nothing is padded. The tiles load their
+ * accumulators from the starting value of C (the bias row, zeros, or C itself when accumulating)
+ * and store them once: C is written by the tiles only.
  */
 public final class VectorDense implements DenseKernels {
   private static final int ROWS = 4;
   private static final int COLS = 3 * FLOAT_LANES;
+  private static final int TALL_ROWS = 6;
+  private static final int TALL_COLS = 2 * FLOAT_LANES;
+  /** The starting value of C without bias or accumulate: every tile reads its row of zeros from here. */
+  private static final float[] ZEROS = new float[3 * FLOAT_LANES];
+
+  private final GemmTile tile;
+
+  /** The GEMM with the tile for this JVM's register file. */
+  public VectorDense() {
+    this(GemmTile.choose(Species.FLOAT.vectorBitSize()).tile());
+  }
+
+  /** The GEMM with a given tile (tests run every tile on every species). */
+  public VectorDense(GemmTile tile) {
+    this.tile = tile;
+  }
+
+  /** The register tile this GEMM uses. */
+  public GemmTile tile() {
+    return tile;
+  }
 
   @Override
   public void gemm(float[] a, int aOff, int lda, int m, int k,
                    float[] b, int bOff, int ldb, int n,
                    float[] bias, int biasOff,
                    float[] c, int cOff, int ldc, boolean accumulate) {
-    initialize(bias, biasOff, c, cOff, ldc, m, n, accumulate);
+    // Where each tile's accumulators start: element (i, j) of C starts at
+    // init[i0 + i * ild + j * icol]. Without accumulate that is the bias row (ild = 0) or zeros
+    // (ild = icol = 0), read straight into the accumulators, so C is written once, by the tiles;
+    // accumulating starts from C itself, with the bias first added in place when there is one.
+    float[] init;
+    int i0;
+    int ild;
+    int icol;
+    if (accumulate) {
+      if (bias != null) {
+        for (int i = 0; i < m; i++) {
+          addRow(bias, biasOff, c, cOff + i * ldc, n);
+        }
+      }
+      init = c;
+      i0 = cOff;
+      ild = ldc;
+      icol = 1;
+    } else if (bias != null) {
+      init = bias;
+      i0 = biasOff;
+      ild = 0;
+      icol = 1;
+    } else {
+      init = ZEROS;
+      i0 = 0;
+      ild = 0;
+      icol = 0;
+    }
+    if (tile == GemmTile.ROWS6_VECTORS2) {
+      gemm6x2(a, aOff, lda, m, k, b, bOff, ldb, n, c, cOff, ldc, init, i0, ild, icol);
+    } else {
+      gemm4x3(a, aOff, lda, m, k, b, bOff, ldb, n, c, cOff, ldc, init, i0, ild, icol);
+    }
+  }
+
+  /** {@code C = init + A B} with 4 x 3 tiles (32 registers); {@code init} as in {@link #gemm}. */
+  private static void gemm4x3(float[] a, int aOff, int lda, int m, int k, float[] b, int bOff, int ldb, int n,
+                              float[] c, int cOff, int ldc, float[] init, int i0, int ild, int icol) {
     int j = 0;
     for (; j + COLS <= n; j += COLS) {
       int i = 0;
       for (; i + ROWS <= m; i += ROWS) {
-        tile4x3(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, FLOAT_LANES, 2 * FLOAT_LANES);
+        tile4x3(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc,
+            init, i0 + i * ild + j * icol, ild, FLOAT_LANES, 2 * FLOAT_LANES);
       }
       for (; i < m; i++) {
-        tile1x3(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, FLOAT_LANES, 2 * FLOAT_LANES);
+        tile1x3(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j,
+            init, i0 + i * ild + j * icol, FLOAT_LANES, 2 * FLOAT_LANES);
       }
     }
     int rest = n - j;
@@ -52,17 +123,21 @@ public final class VectorDense implements DenseKernels {
       int i = 0;
       if (rest > 2 * FLOAT_LANES) {
         for (; i + ROWS <= m; i += ROWS) {
-          tile4x3(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, FLOAT_LANES, last);
+          tile4x3(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc,
+              init, i0 + i * ild + j * icol, ild, FLOAT_LANES, last);
         }
         for (; i < m; i++) {
-          tile1x3(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, FLOAT_LANES, last);
+          tile1x3(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j,
+              init, i0 + i * ild + j * icol, FLOAT_LANES, last);
         }
       } else {
         for (; i + ROWS <= m; i += ROWS) {
-          tile4x2(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, last);
+          tile4x2(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc,
+              init, i0 + i * ild + j * icol, ild, last);
         }
         for (; i < m; i++) {
-          tile1x3(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, last, last);
+          tile1x3(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j,
+              init, i0 + i * ild + j * icol, last, last);
         }
       }
       return;
@@ -70,31 +145,69 @@ public final class VectorDense implements DenseKernels {
     if (rest > 0) {
       int i = 0;
       for (; i + ROWS <= m; i += ROWS) {
-        tile4x1(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, rest);
+        tile4x1(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc,
+            init, i0 + i * ild + j * icol, ild, rest);
       }
       for (; i < m; i++) {
-        tile1x1(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, rest);
+        tile1x1(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, init, i0 + i * ild + j * icol, rest);
       }
     }
   }
 
   /**
-   * Puts the starting value of every output in C ({@code bias} or 0, plus the old C when
-   * accumulating), so the tiles always compute {@code C += A B}. The tiles then start their
-   * accumulators from C with plain loads: no vector ever crosses a method boundary, which C2 would
-   * box when the callee is too large to inline.
+   * {@code C = init + A B} with 6 x 2 tiles (16 registers). A last panel of V + 1 to 2V - 1 columns
+   * is one overlapping 6 x 2 panel (vectors at 0 and rest - V), a last panel of at most V columns a
+   * masked 6 x 1 panel. Leftover rows (m mod 6) take 4-, 2- and 1-row tiles of the same panel.
    */
-  private static void initialize(float[] bias, int biasOff, float[] c, int cOff, int ldc, int m, int n,
-                                 boolean accumulate) {
-    for (int i = 0; i < m; i++) {
-      int row = cOff + i * ldc;
-      if (bias == null && !accumulate) {
-        java.util.Arrays.fill(c, row, row + n, 0f);
-      } else if (bias != null && !accumulate) {
-        System.arraycopy(bias, biasOff, c, row, n);
-      } else if (bias != null) {
-        addRow(bias, biasOff, c, row, n);
+  private static void gemm6x2(float[] a, int aOff, int lda, int m, int k, float[] b, int bOff, int ldb, int n,
+                              float[] c, int cOff, int ldc, float[] init, int i0, int ild, int icol) {
+    int j = 0;
+    for (; j + TALL_COLS <= n; j += TALL_COLS) {
+      panel6x2(a, aOff, lda, m, k, b, bOff + j, ldb, c, cOff + j, ldc, init, i0 + j * icol, ild, FLOAT_LANES);
+    }
+    int rest = n - j;
+    if (rest > FLOAT_LANES) {
+      // Two vectors, the second ending at column n and overlapping the first: the overlapped columns
+      // are computed twice in the same tile from the same starting values, bit for bit the same.
+      panel6x2(a, aOff, lda, m, k, b, bOff + j, ldb, c, cOff + j, ldc, init, i0 + j * icol, ild, rest - FLOAT_LANES);
+    } else if (rest > 0) {
+      int i = 0;
+      for (; i + TALL_ROWS <= m; i += TALL_ROWS) {
+        tile6x1(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc,
+            init, i0 + i * ild + j * icol, ild, rest);
       }
+      for (; i + ROWS <= m; i += ROWS) {
+        tile4x1(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc,
+            init, i0 + i * ild + j * icol, ild, rest);
+      }
+      for (; i < m; i++) {
+        tile1x1(a, aOff + i * lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, init, i0 + i * ild + j * icol, rest);
+      }
+    }
+  }
+
+  /** Every row of one two-vector panel (vectors at columns 0 and {@code v1} of it). */
+  private static void panel6x2(float[] a, int aOff, int lda, int m, int k, float[] b, int b0, int ldb,
+                               float[] c, int c0, int ldc, float[] init, int i0, int ild, int v1) {
+    int i = 0;
+    if (v1 == FLOAT_LANES) {
+      for (; i + TALL_ROWS <= m; i += TALL_ROWS) {
+        tile6x2Full(a, aOff + i * lda, lda, k, b, b0, ldb, c, c0 + i * ldc, ldc, init, i0 + i * ild, ild);
+      }
+    }
+    for (; i + TALL_ROWS <= m; i += TALL_ROWS) {
+      tile6x2(a, aOff + i * lda, lda, k, b, b0, ldb, c, c0 + i * ldc, ldc, init, i0 + i * ild, ild, v1);
+    }
+    if (i + ROWS <= m) {
+      tile4x2(a, aOff + i * lda, lda, k, b, b0, ldb, c, c0 + i * ldc, ldc, init, i0 + i * ild, ild, v1);
+      i += ROWS;
+    }
+    if (i + 2 <= m) {
+      tile2x2(a, aOff + i * lda, lda, k, b, b0, ldb, c, c0 + i * ldc, ldc, init, i0 + i * ild, ild, v1);
+      i += 2;
+    }
+    if (i < m) {
+      tile1x2(a, aOff + i * lda, k, b, b0, ldb, c, c0 + i * ldc, init, i0 + i * ild, v1);
     }
   }
 
@@ -114,22 +227,22 @@ public final class VectorDense implements DenseKernels {
    * full panels, {@code (V, rest - V)} for an overlapping last panel.
    */
   private static void tile4x3(float[] a, int a0, int lda, int k, float[] b, int b0, int ldb,
-                              float[] c, int c0, int ldc, int v1, int v2) {
+                              float[] c, int c0, int ldc, float[] init, int i0, int ild, int v1, int v2) {
     final int r1 = c0 + ldc;
     final int r2 = r1 + ldc;
     final int r3 = r2 + ldc;
-    FloatVector c00 = FloatVector.fromArray(FLOAT, c, c0);
-    FloatVector c01 = FloatVector.fromArray(FLOAT, c, c0 + v1);
-    FloatVector c02 = FloatVector.fromArray(FLOAT, c, c0 + v2);
-    FloatVector c10 = FloatVector.fromArray(FLOAT, c, r1);
-    FloatVector c11 = FloatVector.fromArray(FLOAT, c, r1 + v1);
-    FloatVector c12 = FloatVector.fromArray(FLOAT, c, r1 + v2);
-    FloatVector c20 = FloatVector.fromArray(FLOAT, c, r2);
-    FloatVector c21 = FloatVector.fromArray(FLOAT, c, r2 + v1);
-    FloatVector c22 = FloatVector.fromArray(FLOAT, c, r2 + v2);
-    FloatVector c30 = FloatVector.fromArray(FLOAT, c, r3);
-    FloatVector c31 = FloatVector.fromArray(FLOAT, c, r3 + v1);
-    FloatVector c32 = FloatVector.fromArray(FLOAT, c, r3 + v2);
+    FloatVector c00 = FloatVector.fromArray(FLOAT, init, i0);
+    FloatVector c01 = FloatVector.fromArray(FLOAT, init, i0 + v1);
+    FloatVector c02 = FloatVector.fromArray(FLOAT, init, i0 + v2);
+    FloatVector c10 = FloatVector.fromArray(FLOAT, init, i0 + ild);
+    FloatVector c11 = FloatVector.fromArray(FLOAT, init, i0 + ild + v1);
+    FloatVector c12 = FloatVector.fromArray(FLOAT, init, i0 + ild + v2);
+    FloatVector c20 = FloatVector.fromArray(FLOAT, init, i0 + 2 * ild);
+    FloatVector c21 = FloatVector.fromArray(FLOAT, init, i0 + 2 * ild + v1);
+    FloatVector c22 = FloatVector.fromArray(FLOAT, init, i0 + 2 * ild + v2);
+    FloatVector c30 = FloatVector.fromArray(FLOAT, init, i0 + 3 * ild);
+    FloatVector c31 = FloatVector.fromArray(FLOAT, init, i0 + 3 * ild + v1);
+    FloatVector c32 = FloatVector.fromArray(FLOAT, init, i0 + 3 * ild + v2);
     int a1 = a0 + lda;
     int a2 = a1 + lda;
     int a3 = a2 + lda;
@@ -154,18 +267,18 @@ public final class VectorDense implements DenseKernels {
 
   /** A 4-row tile of two vectors at columns {@code 0} and {@code v1 <= V} of the panel (they may overlap). */
   private static void tile4x2(float[] a, int a0, int lda, int k, float[] b, int b0, int ldb,
-                              float[] c, int c0, int ldc, int v1) {
+                              float[] c, int c0, int ldc, float[] init, int i0, int ild, int v1) {
     final int r1 = c0 + ldc;
     final int r2 = r1 + ldc;
     final int r3 = r2 + ldc;
-    FloatVector c00 = FloatVector.fromArray(FLOAT, c, c0);
-    FloatVector c01 = FloatVector.fromArray(FLOAT, c, c0 + v1);
-    FloatVector c10 = FloatVector.fromArray(FLOAT, c, r1);
-    FloatVector c11 = FloatVector.fromArray(FLOAT, c, r1 + v1);
-    FloatVector c20 = FloatVector.fromArray(FLOAT, c, r2);
-    FloatVector c21 = FloatVector.fromArray(FLOAT, c, r2 + v1);
-    FloatVector c30 = FloatVector.fromArray(FLOAT, c, r3);
-    FloatVector c31 = FloatVector.fromArray(FLOAT, c, r3 + v1);
+    FloatVector c00 = FloatVector.fromArray(FLOAT, init, i0);
+    FloatVector c01 = FloatVector.fromArray(FLOAT, init, i0 + v1);
+    FloatVector c10 = FloatVector.fromArray(FLOAT, init, i0 + ild);
+    FloatVector c11 = FloatVector.fromArray(FLOAT, init, i0 + ild + v1);
+    FloatVector c20 = FloatVector.fromArray(FLOAT, init, i0 + 2 * ild);
+    FloatVector c21 = FloatVector.fromArray(FLOAT, init, i0 + 2 * ild + v1);
+    FloatVector c30 = FloatVector.fromArray(FLOAT, init, i0 + 3 * ild);
+    FloatVector c31 = FloatVector.fromArray(FLOAT, init, i0 + 3 * ild + v1);
     int a1 = a0 + lda;
     int a2 = a1 + lda;
     int a3 = a2 + lda;
@@ -188,11 +301,11 @@ public final class VectorDense implements DenseKernels {
   }
 
   /** One row of three vectors at columns {@code 0, v1, v2} of the panel (they may overlap). */
-  private static void tile1x3(float[] a, int a0, int k, float[] b, int b0, int ldb, float[] c, int c0,
+  private static void tile1x3(float[] a, int a0, int k, float[] b, int b0, int ldb, float[] c, int c0, float[] init, int i0,
                               int v1, int v2) {
-    FloatVector c0v = FloatVector.fromArray(FLOAT, c, c0);
-    FloatVector c1v = FloatVector.fromArray(FLOAT, c, c0 + v1);
-    FloatVector c2v = FloatVector.fromArray(FLOAT, c, c0 + v2);
+    FloatVector c0v = FloatVector.fromArray(FLOAT, init, i0);
+    FloatVector c1v = FloatVector.fromArray(FLOAT, init, i0 + v1);
+    FloatVector c2v = FloatVector.fromArray(FLOAT, init, i0 + v2);
     for (int p = 0, bp = b0; p < k; p++, bp += ldb) {
       FloatVector x = FloatVector.broadcast(FLOAT, a[a0 + p]);
       c0v = FloatVector.fromArray(FLOAT, b, bp).fma(x, c0v);
@@ -204,16 +317,188 @@ public final class VectorDense implements DenseKernels {
     c2v.intoArray(c, c0 + v2);
   }
 
-  private static void tile4x1(float[] a, int a0, int lda, int k, float[] b, int b0, int ldb,
-                              float[] c, int c0, int ldc, int colsLeft) {
+  /** A 6-row tile of two vectors at columns {@code 0} and {@code v1 <= V} of the panel (they may overlap). */
+  private static void tile6x2(float[] a, int a0, int lda, int k, float[] b, int b0, int ldb,
+                              float[] c, int c0, int ldc, float[] init, int i0, int ild, int v1) {
+    final int r1 = c0 + ldc;
+    final int r2 = r1 + ldc;
+    final int r3 = r2 + ldc;
+    final int r4 = r3 + ldc;
+    final int r5 = r4 + ldc;
+    FloatVector c00 = FloatVector.fromArray(FLOAT, init, i0);
+    FloatVector c01 = FloatVector.fromArray(FLOAT, init, i0 + v1);
+    FloatVector c10 = FloatVector.fromArray(FLOAT, init, i0 + ild);
+    FloatVector c11 = FloatVector.fromArray(FLOAT, init, i0 + ild + v1);
+    FloatVector c20 = FloatVector.fromArray(FLOAT, init, i0 + 2 * ild);
+    FloatVector c21 = FloatVector.fromArray(FLOAT, init, i0 + 2 * ild + v1);
+    FloatVector c30 = FloatVector.fromArray(FLOAT, init, i0 + 3 * ild);
+    FloatVector c31 = FloatVector.fromArray(FLOAT, init, i0 + 3 * ild + v1);
+    FloatVector c40 = FloatVector.fromArray(FLOAT, init, i0 + 4 * ild);
+    FloatVector c41 = FloatVector.fromArray(FLOAT, init, i0 + 4 * ild + v1);
+    FloatVector c50 = FloatVector.fromArray(FLOAT, init, i0 + 5 * ild);
+    FloatVector c51 = FloatVector.fromArray(FLOAT, init, i0 + 5 * ild + v1);
+    int a1 = a0 + lda;
+    int a2 = a1 + lda;
+    int a3 = a2 + lda;
+    int a4 = a3 + lda;
+    int a5 = a4 + lda;
+    for (int p = 0, bp = b0; p < k; p++, bp += ldb) {
+      FloatVector b0v = FloatVector.fromArray(FLOAT, b, bp);
+      FloatVector b1v = FloatVector.fromArray(FLOAT, b, bp + v1);
+      FloatVector x = FloatVector.broadcast(FLOAT, a[a0 + p]);
+      c00 = b0v.fma(x, c00); c01 = b1v.fma(x, c01);
+      x = FloatVector.broadcast(FLOAT, a[a1 + p]);
+      c10 = b0v.fma(x, c10); c11 = b1v.fma(x, c11);
+      x = FloatVector.broadcast(FLOAT, a[a2 + p]);
+      c20 = b0v.fma(x, c20); c21 = b1v.fma(x, c21);
+      x = FloatVector.broadcast(FLOAT, a[a3 + p]);
+      c30 = b0v.fma(x, c30); c31 = b1v.fma(x, c31);
+      x = FloatVector.broadcast(FLOAT, a[a4 + p]);
+      c40 = b0v.fma(x, c40); c41 = b1v.fma(x, c41);
+      x = FloatVector.broadcast(FLOAT, a[a5 + p]);
+      c50 = b0v.fma(x, c50); c51 = b1v.fma(x, c51);
+    }
+    c00.intoArray(c, c0); c01.intoArray(c, c0 + v1);
+    c10.intoArray(c, r1); c11.intoArray(c, r1 + v1);
+    c20.intoArray(c, r2); c21.intoArray(c, r2 + v1);
+    c30.intoArray(c, r3); c31.intoArray(c, r3 + v1);
+    c40.intoArray(c, r4); c41.intoArray(c, r4 + v1);
+    c50.intoArray(c, r5); c51.intoArray(c, r5 + v1);
+  }
+
+  /**
+   * {@link #tile6x2} on a full panel (vectors at 0 and V): the constant offset frees a general
+   * register and an add per k step, which the 16-register loop is short of.
+   */
+  private static void tile6x2Full(float[] a, int a0, int lda, int k, float[] b, int b0, int ldb,
+                              float[] c, int c0, int ldc, float[] init, int i0, int ild) {
+    final int r1 = c0 + ldc;
+    final int r2 = r1 + ldc;
+    final int r3 = r2 + ldc;
+    final int r4 = r3 + ldc;
+    final int r5 = r4 + ldc;
+    FloatVector c00 = FloatVector.fromArray(FLOAT, init, i0);
+    FloatVector c01 = FloatVector.fromArray(FLOAT, init, i0 + FLOAT_LANES);
+    FloatVector c10 = FloatVector.fromArray(FLOAT, init, i0 + ild);
+    FloatVector c11 = FloatVector.fromArray(FLOAT, init, i0 + ild + FLOAT_LANES);
+    FloatVector c20 = FloatVector.fromArray(FLOAT, init, i0 + 2 * ild);
+    FloatVector c21 = FloatVector.fromArray(FLOAT, init, i0 + 2 * ild + FLOAT_LANES);
+    FloatVector c30 = FloatVector.fromArray(FLOAT, init, i0 + 3 * ild);
+    FloatVector c31 = FloatVector.fromArray(FLOAT, init, i0 + 3 * ild + FLOAT_LANES);
+    FloatVector c40 = FloatVector.fromArray(FLOAT, init, i0 + 4 * ild);
+    FloatVector c41 = FloatVector.fromArray(FLOAT, init, i0 + 4 * ild + FLOAT_LANES);
+    FloatVector c50 = FloatVector.fromArray(FLOAT, init, i0 + 5 * ild);
+    FloatVector c51 = FloatVector.fromArray(FLOAT, init, i0 + 5 * ild + FLOAT_LANES);
+    int a1 = a0 + lda;
+    int a2 = a1 + lda;
+    int a3 = a2 + lda;
+    int a4 = a3 + lda;
+    int a5 = a4 + lda;
+    for (int p = 0, bp = b0; p < k; p++, bp += ldb) {
+      FloatVector b0v = FloatVector.fromArray(FLOAT, b, bp);
+      FloatVector b1v = FloatVector.fromArray(FLOAT, b, bp + FLOAT_LANES);
+      FloatVector x = FloatVector.broadcast(FLOAT, a[a0 + p]);
+      c00 = b0v.fma(x, c00); c01 = b1v.fma(x, c01);
+      x = FloatVector.broadcast(FLOAT, a[a1 + p]);
+      c10 = b0v.fma(x, c10); c11 = b1v.fma(x, c11);
+      x = FloatVector.broadcast(FLOAT, a[a2 + p]);
+      c20 = b0v.fma(x, c20); c21 = b1v.fma(x, c21);
+      x = FloatVector.broadcast(FLOAT, a[a3 + p]);
+      c30 = b0v.fma(x, c30); c31 = b1v.fma(x, c31);
+      x = FloatVector.broadcast(FLOAT, a[a4 + p]);
+      c40 = b0v.fma(x, c40); c41 = b1v.fma(x, c41);
+      x = FloatVector.broadcast(FLOAT, a[a5 + p]);
+      c50 = b0v.fma(x, c50); c51 = b1v.fma(x, c51);
+    }
+    c00.intoArray(c, c0); c01.intoArray(c, c0 + FLOAT_LANES);
+    c10.intoArray(c, r1); c11.intoArray(c, r1 + FLOAT_LANES);
+    c20.intoArray(c, r2); c21.intoArray(c, r2 + FLOAT_LANES);
+    c30.intoArray(c, r3); c31.intoArray(c, r3 + FLOAT_LANES);
+    c40.intoArray(c, r4); c41.intoArray(c, r4 + FLOAT_LANES);
+    c50.intoArray(c, r5); c51.intoArray(c, r5 + FLOAT_LANES);
+  }
+
+  /** A 2-row tile of two vectors at columns {@code 0} and {@code v1 <= V} of the panel (they may overlap). */
+  private static void tile2x2(float[] a, int a0, int lda, int k, float[] b, int b0, int ldb,
+                              float[] c, int c0, int ldc, float[] init, int i0, int ild, int v1) {
+    final int r1 = c0 + ldc;
+    FloatVector c00 = FloatVector.fromArray(FLOAT, init, i0);
+    FloatVector c01 = FloatVector.fromArray(FLOAT, init, i0 + v1);
+    FloatVector c10 = FloatVector.fromArray(FLOAT, init, i0 + ild);
+    FloatVector c11 = FloatVector.fromArray(FLOAT, init, i0 + ild + v1);
+    int a1 = a0 + lda;
+    for (int p = 0, bp = b0; p < k; p++, bp += ldb) {
+      FloatVector b0v = FloatVector.fromArray(FLOAT, b, bp);
+      FloatVector b1v = FloatVector.fromArray(FLOAT, b, bp + v1);
+      FloatVector x = FloatVector.broadcast(FLOAT, a[a0 + p]);
+      c00 = b0v.fma(x, c00); c01 = b1v.fma(x, c01);
+      x = FloatVector.broadcast(FLOAT, a[a1 + p]);
+      c10 = b0v.fma(x, c10); c11 = b1v.fma(x, c11);
+    }
+    c00.intoArray(c, c0); c01.intoArray(c, c0 + v1);
+    c10.intoArray(c, r1); c11.intoArray(c, r1 + v1);
+  }
+
+  /** One row of two vectors at columns {@code 0} and {@code v1 <= V} of the panel (they may overlap). */
+  private static void tile1x2(float[] a, int a0, int k, float[] b, int b0, int ldb, float[] c, int c0, float[] init, int i0, int v1) {
+    FloatVector c0v = FloatVector.fromArray(FLOAT, init, i0);
+    FloatVector c1v = FloatVector.fromArray(FLOAT, init, i0 + v1);
+    for (int p = 0, bp = b0; p < k; p++, bp += ldb) {
+      FloatVector x = FloatVector.broadcast(FLOAT, a[a0 + p]);
+      c0v = FloatVector.fromArray(FLOAT, b, bp).fma(x, c0v);
+      c1v = FloatVector.fromArray(FLOAT, b, bp + v1).fma(x, c1v);
+    }
+    c0v.intoArray(c, c0);
+    c1v.intoArray(c, c0 + v1);
+  }
+
+  /** A 6-row tile of one masked vector: the last {@code colsLeft <= V} columns. */
+  private static void tile6x1(float[] a, int a0, int lda, int k, float[] b, int b0, int ldb,
+                              float[] c, int c0, int ldc, float[] init, int i0, int ild, int colsLeft) {
     VectorMask<Float> cols = FLOAT.indexInRange(0, colsLeft);
     final int r1 = c0 + ldc;
     final int r2 = r1 + ldc;
     final int r3 = r2 + ldc;
-    FloatVector s0 = FloatVector.fromArray(FLOAT, c, c0, cols);
-    FloatVector s1 = FloatVector.fromArray(FLOAT, c, r1, cols);
-    FloatVector s2 = FloatVector.fromArray(FLOAT, c, r2, cols);
-    FloatVector s3 = FloatVector.fromArray(FLOAT, c, r3, cols);
+    final int r4 = r3 + ldc;
+    final int r5 = r4 + ldc;
+    FloatVector s0 = FloatVector.fromArray(FLOAT, init, i0, cols);
+    FloatVector s1 = FloatVector.fromArray(FLOAT, init, i0 + ild, cols);
+    FloatVector s2 = FloatVector.fromArray(FLOAT, init, i0 + 2 * ild, cols);
+    FloatVector s3 = FloatVector.fromArray(FLOAT, init, i0 + 3 * ild, cols);
+    FloatVector s4 = FloatVector.fromArray(FLOAT, init, i0 + 4 * ild, cols);
+    FloatVector s5 = FloatVector.fromArray(FLOAT, init, i0 + 5 * ild, cols);
+    int a1 = a0 + lda;
+    int a2 = a1 + lda;
+    int a3 = a2 + lda;
+    int a4 = a3 + lda;
+    int a5 = a4 + lda;
+    for (int p = 0, bp = b0; p < k; p++, bp += ldb) {
+      FloatVector bv = FloatVector.fromArray(FLOAT, b, bp, cols);
+      s0 = bv.fma(FloatVector.broadcast(FLOAT, a[a0 + p]), s0);
+      s1 = bv.fma(FloatVector.broadcast(FLOAT, a[a1 + p]), s1);
+      s2 = bv.fma(FloatVector.broadcast(FLOAT, a[a2 + p]), s2);
+      s3 = bv.fma(FloatVector.broadcast(FLOAT, a[a3 + p]), s3);
+      s4 = bv.fma(FloatVector.broadcast(FLOAT, a[a4 + p]), s4);
+      s5 = bv.fma(FloatVector.broadcast(FLOAT, a[a5 + p]), s5);
+    }
+    s0.intoArray(c, c0, cols);
+    s1.intoArray(c, r1, cols);
+    s2.intoArray(c, r2, cols);
+    s3.intoArray(c, r3, cols);
+    s4.intoArray(c, r4, cols);
+    s5.intoArray(c, r5, cols);
+  }
+
+  private static void tile4x1(float[] a, int a0, int lda, int k, float[] b, int b0, int ldb,
+                              float[] c, int c0, int ldc, float[] init, int i0, int ild, int colsLeft) {
+    VectorMask<Float> cols = FLOAT.indexInRange(0, colsLeft);
+    final int r1 = c0 + ldc;
+    final int r2 = r1 + ldc;
+    final int r3 = r2 + ldc;
+    FloatVector s0 = FloatVector.fromArray(FLOAT, init, i0, cols);
+    FloatVector s1 = FloatVector.fromArray(FLOAT, init, i0 + ild, cols);
+    FloatVector s2 = FloatVector.fromArray(FLOAT, init, i0 + 2 * ild, cols);
+    FloatVector s3 = FloatVector.fromArray(FLOAT, init, i0 + 3 * ild, cols);
     int a1 = a0 + lda;
     int a2 = a1 + lda;
     int a3 = a2 + lda;
@@ -230,10 +515,10 @@ public final class VectorDense implements DenseKernels {
     s3.intoArray(c, r3, cols);
   }
 
-  private static void tile1x1(float[] a, int a0, int k, float[] b, int b0, int ldb, float[] c, int c0,
+  private static void tile1x1(float[] a, int a0, int k, float[] b, int b0, int ldb, float[] c, int c0, float[] init, int i0,
                               int colsLeft) {
     VectorMask<Float> cols = FLOAT.indexInRange(0, colsLeft);
-    FloatVector s = FloatVector.fromArray(FLOAT, c, c0, cols);
+    FloatVector s = FloatVector.fromArray(FLOAT, init, i0, cols);
     for (int p = 0, bp = b0; p < k; p++, bp += ldb) {
       s = FloatVector.fromArray(FLOAT, b, bp, cols).fma(FloatVector.broadcast(FLOAT, a[a0 + p]), s);
     }

@@ -4,6 +4,7 @@ import io.github.seqrec.kernels.internal.ActivationKernels;
 import io.github.seqrec.kernels.internal.AttentionKernels;
 import io.github.seqrec.kernels.internal.ConvolutionKernels;
 import io.github.seqrec.kernels.internal.DenseKernels;
+import io.github.seqrec.kernels.internal.GemmTile;
 import io.github.seqrec.kernels.internal.GraphKernels;
 import io.github.seqrec.kernels.internal.HashingKernels;
 import io.github.seqrec.kernels.internal.KernelProvider;
@@ -15,7 +16,8 @@ import jdk.incubator.vector.VectorShape;
 
 /**
  * The Vector API backend. Loaded reflectively by {@link KernelProvider} only after its checks
- * passed; the constructor touches the Vector API once so that any failure to link or intrinsify
+ * passed (the constructor is package-private: nothing but that guarded lookup creates one); the
+ * constructor touches the Vector API once so that any failure to link or intrinsify
  * surfaces here, inside the guarded lookup, rather than in the middle of a kernel (JDK-8309727).
  */
 public final class VectorKernelProvider extends KernelProvider {
@@ -29,8 +31,16 @@ public final class VectorKernelProvider extends KernelProvider {
   private final SelectionKernels selection;
   private final GraphKernels graph;
   private final boolean fma;
+  private final GemmTile.Choice tile;
 
-  public VectorKernelProvider() {
+  /**
+   * The backend with a given GEMM tile, or the one chosen for this JVM's register file
+   * ({@link GemmTile#choose}) when {@code forcedTile} is null. Package-private: only
+   * {@code KernelProvider} makes backends (through a private lookup). Every
+   * GEMM-shaped kernel of the backend (recurrent gates, attention, convolutions, the DIN unit,
+   * SimHash, k-means) runs on the one {@link VectorDense}, so they all share the tile.
+   */
+  VectorKernelProvider(GemmTile forcedTile) {
     int bits = VectorShape.preferredShape().vectorBitSize();
     if (bits < 128) {
       throw new UnsupportedOperationException("the preferred vector size is " + bits + " bits; 128 or more is needed");
@@ -41,7 +51,10 @@ public final class VectorKernelProvider extends KernelProvider {
       throw new UnsupportedOperationException("the Vector API self-check computed " + probe);
     }
     fma = vmFlagTrue("UseFMA");
-    dense = new VectorDense();
+    GemmTile.Choice chosen = GemmTile.choose(Species.FLOAT.vectorBitSize());
+    tile = forcedTile == null ? chosen
+        : new GemmTile.Choice(forcedTile, chosen.registers(), "forced by the caller");
+    dense = new VectorDense(tile.tile());
     activations = new VectorActivations();
     normalization = new VectorNormalization();
     attention = new VectorAttention(dense, activations);
@@ -67,7 +80,7 @@ public final class VectorKernelProvider extends KernelProvider {
   @Override
   public String describe() {
     return "backend=vector float-species=" + Species.FLOAT.vectorBitSize() + "-bit lanes=" + Species.FLOAT_LANES
-        + " fma=" + fma;
+        + " fma=" + fma + " " + tile.describe();
   }
 
   @Override public int vectorBitSize() { return Species.FLOAT.vectorBitSize(); }

@@ -1,0 +1,180 @@
+package io.github.seqrec.models.ctr;
+
+import io.github.seqrec.kernels.Attention;
+import io.github.seqrec.kernels.DinAttentionUnit;
+import io.github.seqrec.models.AbstractSequentialModel;
+import io.github.seqrec.models.Candidates;
+import io.github.seqrec.models.HistoryChecks;
+import io.github.seqrec.models.HistoryField;
+import io.github.seqrec.models.ModelOption;
+import io.github.seqrec.models.ModelOptions;
+import io.github.seqrec.models.ModelSpec;
+import io.github.seqrec.models.UserHistory;
+import io.github.seqrec.models.layers.CommonOptions;
+import io.github.seqrec.models.layers.ItemCateEmbedding;
+import io.github.seqrec.models.layers.Mlp;
+import io.github.seqrec.models.safetensors.SafeTensors;
+import java.io.IOException;
+
+/**
+ * DIN, the Deep Interest Network (Zhou et al., KDD 2018), as {@code golden/models/din.py} defines it
+ * (paper + DeepCTR-Torch / FuxiCTR; MODELS.md §7):
+ * <pre>
+ *   e_l   = [E_item[i_l]; E_cate[c_l]],   t = [E_item[i_a]; E_cate[c_a]]          (d = d_item + d_cate)
+ *   w_l   = MLP_att([t; e_l; t - e_l; t * e_l])     (activation unit, Dice eval, no softmax)
+ *   u     = sum_{l valid} w_l e_l
+ *   logit = MLP([u; t; u * t])
+ * </pre>
+ * With {@code softmax=true} the weights are the official TensorFlow form
+ * {@code w = softmax_l(score_l / sqrt(d))} over the valid actions.
+ *
+ * <p>Per request: the history is embedded once ({@code L x d}); the C candidates go through the
+ * activation unit together ({@link Attention#dinAttention}: the unit's first layer split into a
+ * target part, a behaviour part and a {@code (t * e)} GEMM, MODELS.md §0.5) and through the final
+ * MLP as one GEMM per layer. An empty history gives {@code u = 0} (the MLP still sees the target).
+ * Histories longer than {@code max_len} keep their most recent actions.
+ *
+ * <p>Immutable and thread-safe; per-thread scratch from {@link #newWorkspace()} (sized for
+ * {@code max_len}, grown for larger candidate counts, never shrunk); scoring allocates nothing
+ * after warm-up.
+ */
+public final class Din extends AbstractSequentialModel<Din.Ws> {
+  static final ModelOption<Integer> N_ITEMS = CommonOptions.N_ITEMS;
+  static final ModelOption<Integer> N_CATES = CommonOptions.N_CATES;
+  static final ModelOption<Integer> D_ITEM = CommonOptions.D_ITEM;
+  static final ModelOption<Integer> D_CATE = CommonOptions.D_CATE;
+  static final ModelOption<int[]> ATT_HIDDEN =
+      ModelOption.intList("att_hidden", "hidden widths of the activation unit's MLP", 1, 1 << 14);
+  static final ModelOption<int[]> MLP_HIDDEN = CommonOptions.MLP_HIDDEN;
+  static final ModelOption<String> ACTIVATION = CommonOptions.activation("dice");
+  static final ModelOption<Float> DICE_EPS = CommonOptions.DICE_EPS;
+  static final ModelOption<Boolean> SOFTMAX = ModelOption.bool("softmax",
+      "official TF form: attention weights softmax(score / sqrt(d)) over the valid actions", false);
+  static final ModelOption<Integer> MAX_LEN = CommonOptions.maxLen(100);
+
+  /** DIN as the registry knows it. */
+  public static final ModelSpec SPEC = ModelSpec.builder("din").family("ctr")
+      .paper("Zhou et al., Deep Interest Network for Click-Through Rate Prediction, KDD 2018")
+      .captures("the part of the history relevant to the candidate: an MLP activation unit weighs each past action "
+          + "by its match with the candidate (no softmax), weighted-sum pooling, final MLP")
+      .kernels("Attention (DIN activation unit, GEMM-split; optional masked softmax)", "Dense (MLP GEMMs)",
+          "Activations (Dice eval / PReLU / sigmoid / ReLU)")
+      .fields(HistoryField.CATEGORY_IDS)
+      .options(N_ITEMS, N_CATES, D_ITEM, D_CATE, ATT_HIDDEN, MLP_HIDDEN, ACTIVATION, DICE_EPS, SOFTMAX, MAX_LEN)
+      .batchInputs("hist_items", "hist_cates", "hist_len", "cand_items", "cand_cates")
+      .loader(Din::load)
+      .build();
+
+  private final ItemCateEmbedding emb;
+  private final DinAttentionUnit unit;
+  private final Mlp mlp;
+
+  private Din(ItemCateEmbedding emb, DinAttentionUnit unit, Mlp mlp, int maxLen) {
+    super(SPEC, maxLen, Ws.class);
+    this.emb = emb;
+    this.unit = unit;
+    this.mlp = mlp;
+  }
+
+  /**
+   * Loads the reference's {@code state_dict}. Hyperparameters ({@code n_items, n_cates, d_item,
+   * d_cate, att_hidden, mlp_hidden, activation, dice_eps, max_len}) come from the weight file's
+   * metadata; option {@code softmax} (default false) selects the official TF attention form.
+   */
+  public static Din load(SafeTensors st, ModelOptions o) throws IOException {
+    int[] attHidden = o.get(ATT_HIDDEN);
+    String act = o.get(ACTIVATION);
+    float eps = o.get(DICE_EPS);
+    ItemCateEmbedding emb = ItemCateEmbedding.load(st, "emb", o.get(N_ITEMS), o.get(N_CATES), o.get(D_ITEM),
+        o.get(D_CATE));
+    int d = emb.dim();
+    DinAttentionUnit.Builder b = DinAttentionUnit.builder(d);
+    int in = 4 * d;
+    for (int i = 0; i < attHidden.length; i++) {
+      int out = attHidden[i];
+      b.hidden(st.floats("att.hidden." + i + ".weight", out, in), st.floats("att.hidden." + i + ".bias", out), out,
+          Mlp.activation(st, "att.act." + i, act, out, eps));
+      in = out;
+    }
+    b.output(st.floats("att.out.weight", 1, in), st.floats("att.out.bias", 1));
+    if (o.get(SOFTMAX)) {
+      b.softmax(Attention.defaultScale(d));
+    }
+    Mlp mlp = Mlp.load(st, "mlp", 3 * d, o.get(MLP_HIDDEN), act, 1, eps);
+    return new Din(emb, b.build(), mlp, o.get(MAX_LEN));
+  }
+
+  /** Whether the attention weights are softmax-normalised (the official TF form). */
+  public boolean softmax() {
+    return unit.softmax();
+  }
+
+  @Override
+  protected Ws createWorkspace() {
+    return new Ws(this);
+  }
+
+  @Override
+  protected void score(UserHistory history, int first, Candidates candidates, Ws w, float[] logits, int logitsOff) {
+    int end = history.length();
+    emb.checkHistory(history, first);
+    emb.checkCandidates(candidates);
+    int c = candidates.count();
+    if (c == 0) {
+      return;
+    }
+    w.ensureCandidates(c);
+    int d = emb.dim();
+    int n = end - first;
+    emb.embedHistory(history, first, w.hist, 0);
+    emb.embedCandidates(candidates, w.cand, 0);
+    Attention.dinAttention(unit, w.cand, 0, c, w.hist, 0, n, n, w.pooled, 0, w.attScratch, 0);
+    // final MLP input [u; t; u * t], one row per candidate
+    int in = 3 * d;
+    for (int t = 0; t < c; t++) {
+      int row = t * in;
+      System.arraycopy(w.pooled, t * d, w.x, row, d);
+      System.arraycopy(w.cand, t * d, w.x, row + d, d);
+      for (int k = 0; k < d; k++) {
+        w.x[row + 2 * d + k] = w.pooled[t * d + k] * w.cand[t * d + k];
+      }
+    }
+    mlp.forward(w.x, 0, c, logits, logitsOff, w.mlpScratch);
+  }
+
+  /** Per-thread scratch: the history block sized for max_len; candidate blocks grow (never shrink). */
+  static final class Ws extends Workspace {
+    final Din owner;
+    final float[] hist;
+    int cands = -1;
+    float[] cand;
+    float[] pooled;
+    float[] x;
+    float[] attScratch;
+    float[] mlpScratch;
+
+    Ws(Din owner) {
+      super(owner);
+      this.owner = owner;
+      this.hist = new float[owner.maxHistoryLength() * owner.emb.dim()];
+      ensureCandidates(16);
+    }
+
+    void ensureCandidates(int c) {
+      if (c <= cands) {
+        return;
+      }
+      int d = owner.emb.dim();
+      cand = new float[c * d];
+      pooled = new float[c * d];
+      x = new float[c * 3 * d];
+      int need = 0;
+      for (int l = 1; l <= owner.maxHistoryLength(); l++) { // the kernel's blocking makes the need not monotone in l
+        need = Math.max(need, Attention.dinAttentionScratchSize(owner.unit, c, l));
+      }
+      attScratch = new float[need];
+      mlpScratch = new float[owner.mlp.scratchSize(c)];
+      cands = c;
+    }
+  }
+}

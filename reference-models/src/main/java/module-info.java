@@ -1,0 +1,22 @@
+/**
+ * seqrec's reference models: the model API ({@code io.github.seqrec.models}), one package per
+ * family of the survey ({@code .ctr}, {@code .lifelong}; {@code .nextitem} and {@code .transformer}
+ * as they land), the shared blocks ({@code .layers}), safetensors I/O and the tensor records.
+ * The {@code seqrec} command line ({@code .cli}) is not API: it is opened to picocli, which
+ * reads its annotated fields reflectively, and runs from the shaded {@code seqrec.jar} on the
+ * class path.
+ */
+module io.github.seqrec.models {
+  requires transitive io.github.seqrec.kernels;
+  requires info.picocli;
+  requires java.logging;   // the CLI quiets the kernels' backend line unless --verbose
+
+  exports io.github.seqrec.models;
+  exports io.github.seqrec.models.ctr;
+  exports io.github.seqrec.models.lifelong;
+  exports io.github.seqrec.models.layers;
+  exports io.github.seqrec.models.safetensors;
+  exports io.github.seqrec.models.tensors;
+
+  opens io.github.seqrec.models.cli to info.picocli;
+}
