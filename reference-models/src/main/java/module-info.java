@@ -14,6 +14,7 @@ module io.github.seqrec.models {
   exports io.github.seqrec.models;
   exports io.github.seqrec.models.ctr;
   exports io.github.seqrec.models.lifelong;
+  exports io.github.seqrec.models.transformer;
   exports io.github.seqrec.models.layers;
   exports io.github.seqrec.models.safetensors;
   exports io.github.seqrec.models.tensors;

@@ -8,6 +8,11 @@ import io.github.seqrec.models.lifelong.Sim;
 import io.github.seqrec.models.lifelong.Twin;
 import io.github.seqrec.models.lifelong.TwinV2;
 import io.github.seqrec.models.safetensors.SafeTensors;
+import io.github.seqrec.models.transformer.Bert4Rec;
+import io.github.seqrec.models.transformer.Hstu;
+import io.github.seqrec.models.transformer.PinnerFormer;
+import io.github.seqrec.models.transformer.SasRec;
+import io.github.seqrec.models.transformer.TransAct;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,7 +32,9 @@ public final class Models {
       // ctr: target attention over the recent history
       Din.SPEC, Dien.SPEC, Tim.SPEC,
       // lifelong: two-stage search over long histories
-      Sim.SPEC, Eta.SPEC, Twin.SPEC, TwinV2.SPEC);
+      Sim.SPEC, Eta.SPEC, Twin.SPEC, TwinV2.SPEC,
+      // transformer: the sequence read like a sentence
+      Bert4Rec.SPEC, SasRec.SPEC, TransAct.SPEC, PinnerFormer.SPEC, Hstu.SPEC);
 
   private static final Map<String, ModelSpec> BY_NAME = index();
 
