@@ -15,6 +15,7 @@ module io.github.seqrec.models {
   exports io.github.seqrec.models.ctr;
   exports io.github.seqrec.models.lifelong;
   exports io.github.seqrec.models.nextitem;
+  exports io.github.seqrec.models.transformer;
   exports io.github.seqrec.models.layers;
   exports io.github.seqrec.models.eval;
   exports io.github.seqrec.models.demo;

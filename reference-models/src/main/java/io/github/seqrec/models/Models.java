@@ -15,6 +15,11 @@ import io.github.seqrec.models.nextitem.MarkovChain;
 import io.github.seqrec.models.nextitem.NextItNet;
 import io.github.seqrec.models.nextitem.Rrn;
 import io.github.seqrec.models.safetensors.SafeTensors;
+import io.github.seqrec.models.transformer.Bert4Rec;
+import io.github.seqrec.models.transformer.Hstu;
+import io.github.seqrec.models.transformer.PinnerFormer;
+import io.github.seqrec.models.transformer.SasRec;
+import io.github.seqrec.models.transformer.TransAct;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,7 +41,9 @@ public final class Models {
       // ctr: a candidate scored against the recent history
       Surge.SPEC, Din.SPEC, Dien.SPEC, Tim.SPEC,
       // lifelong: two-stage search over long histories
-      Sim.SPEC, Eta.SPEC, Twin.SPEC, TwinV2.SPEC);
+      Sim.SPEC, Eta.SPEC, Twin.SPEC, TwinV2.SPEC,
+      // transformer: the sequence read like a sentence
+      Bert4Rec.SPEC, SasRec.SPEC, TransAct.SPEC, PinnerFormer.SPEC, Hstu.SPEC);
 
   private static final Map<String, ModelSpec> BY_NAME = index();
 
