@@ -1,7 +1,7 @@
 /**
  * seqrec's reference models: the model API ({@code io.github.seqrec.models}), one package per
- * family of the survey ({@code .ctr}, {@code .lifelong}, {@code .nextitem}; {@code .transformer}
- * as it lands), the shared blocks ({@code .layers}), safetensors I/O and the tensor records.
+ * family of the survey ({@code .nextitem}, {@code .ctr}, {@code .lifelong}, {@code .transformer}),
+ * leave-one-out evaluation ({@code .eval}), the demo world ({@code .demo}), the shared blocks ({@code .layers}), safetensors I/O and the tensor records.
  * The {@code seqrec} command line ({@code .cli}) is not API: it is opened to picocli, which
  * reads its annotated fields reflectively, and runs from the shaded {@code seqrec.jar} on the
  * class path.
