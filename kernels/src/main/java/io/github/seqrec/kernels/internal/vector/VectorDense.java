@@ -171,11 +171,10 @@ public final class VectorDense implements DenseKernels {
       // are computed twice in the same tile from the same starting values, bit for bit the same.
       panel6x2(a, aOff, lda, m, k, b, bOff + j, ldb, c, cOff + j, ldc, init, i0 + j * icol, ild, rest - FLOAT_LANES);
     } else if (rest > 0) {
+      // One masked vector of columns: 4-row tiles. A 6 x 1 tile (six masked accumulators) was too
+      // large for C1's profiling tier ("out of virtual registers in LIR generator"), so HotSpot never
+      // promoted it to C2 and it ran boxed at C1 level 2: 8 MB allocated per TWIN request.
       int i = 0;
-      for (; i + TALL_ROWS <= m; i += TALL_ROWS) {
-        tile6x1(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc,
-            init, i0 + i * ild + j * icol, ild, rest);
-      }
       for (; i + ROWS <= m; i += ROWS) {
         tile4x1(a, aOff + i * lda, lda, k, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc,
             init, i0 + i * ild + j * icol, ild, rest);
@@ -453,42 +452,6 @@ public final class VectorDense implements DenseKernels {
   }
 
   /** A 6-row tile of one masked vector: the last {@code colsLeft <= V} columns. */
-  private static void tile6x1(float[] a, int a0, int lda, int k, float[] b, int b0, int ldb,
-                              float[] c, int c0, int ldc, float[] init, int i0, int ild, int colsLeft) {
-    VectorMask<Float> cols = FLOAT.indexInRange(0, colsLeft);
-    final int r1 = c0 + ldc;
-    final int r2 = r1 + ldc;
-    final int r3 = r2 + ldc;
-    final int r4 = r3 + ldc;
-    final int r5 = r4 + ldc;
-    FloatVector s0 = FloatVector.fromArray(FLOAT, init, i0, cols);
-    FloatVector s1 = FloatVector.fromArray(FLOAT, init, i0 + ild, cols);
-    FloatVector s2 = FloatVector.fromArray(FLOAT, init, i0 + 2 * ild, cols);
-    FloatVector s3 = FloatVector.fromArray(FLOAT, init, i0 + 3 * ild, cols);
-    FloatVector s4 = FloatVector.fromArray(FLOAT, init, i0 + 4 * ild, cols);
-    FloatVector s5 = FloatVector.fromArray(FLOAT, init, i0 + 5 * ild, cols);
-    int a1 = a0 + lda;
-    int a2 = a1 + lda;
-    int a3 = a2 + lda;
-    int a4 = a3 + lda;
-    int a5 = a4 + lda;
-    for (int p = 0, bp = b0; p < k; p++, bp += ldb) {
-      FloatVector bv = FloatVector.fromArray(FLOAT, b, bp, cols);
-      s0 = bv.fma(FloatVector.broadcast(FLOAT, a[a0 + p]), s0);
-      s1 = bv.fma(FloatVector.broadcast(FLOAT, a[a1 + p]), s1);
-      s2 = bv.fma(FloatVector.broadcast(FLOAT, a[a2 + p]), s2);
-      s3 = bv.fma(FloatVector.broadcast(FLOAT, a[a3 + p]), s3);
-      s4 = bv.fma(FloatVector.broadcast(FLOAT, a[a4 + p]), s4);
-      s5 = bv.fma(FloatVector.broadcast(FLOAT, a[a5 + p]), s5);
-    }
-    s0.intoArray(c, c0, cols);
-    s1.intoArray(c, r1, cols);
-    s2.intoArray(c, r2, cols);
-    s3.intoArray(c, r3, cols);
-    s4.intoArray(c, r4, cols);
-    s5.intoArray(c, r5, cols);
-  }
-
   private static void tile4x1(float[] a, int a0, int lda, int k, float[] b, int b0, int ldb,
                               float[] c, int c0, int ldc, float[] init, int i0, int ild, int colsLeft) {
     VectorMask<Float> cols = FLOAT.indexInRange(0, colsLeft);
