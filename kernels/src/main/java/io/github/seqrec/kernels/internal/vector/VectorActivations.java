@@ -14,9 +14,12 @@ import jdk.incubator.vector.VectorOperators;
  * Vector activations: full vectors, then one masked vector for the tail (the transcendental
  * kernels run their tail on the scalar definition instead, see {@code TAIL}).
  *
- * <p>Transcendentals are the Vector API's lanewise {@code EXP} and {@code TANH} (SVML stubs on
- * x86), which are not bit-identical to {@code Math.exp}/{@code Math.tanh}: results agree with the
- * scalar definitions to about 1e-6 relative. Formulas are chosen so that float never cancels:
+ * <p>Transcendentals are written out in exact lane-wise operations: {@code exp} is Cephes'
+ * {@code expf} ({@link #exp}), tanh a rational function. Not the Vector API's lanewise {@code EXP}:
+ * its SVML stub (C2) and its {@code Math.exp} fallback (interpreter, C1) differ in the last bit, so
+ * a kernel's result would change when the JIT compiled it (see {@link Lanes} for the sums). Results
+ * agree with the scalar definitions to about 1e-6 relative. Formulas are chosen so that float never
+ * cancels:
  * <ul>
  *   <li>sigmoid is {@code 1 / (1 + e)} for {@code x >= 0} and {@code e / (1 + e)} for {@code x < 0}
  *       with {@code e = exp(-|x|) <= 1}: no overflow for any x, full relative precision in both
@@ -26,7 +29,7 @@ import jdk.incubator.vector.VectorOperators;
  *   <li>erf-GELU uses the Numerical Recipes erfc fit of {@code Erf} lane by lane, with the exponent
  *       {@code -x²/2 + poly(t)} formed by one FMA, so the square is not rounded separately.
  * </ul>
- * Softmax makes three passes (vector max; exp, store and sum in two accumulators; scale by the
+ * Softmax makes four passes (vector max; exp and store; sum; scale by the
  * reciprocal of the sum); the masked variant loads the {@code boolean[]} mask as a vector mask.
  */
 public final class VectorActivations implements ActivationKernels {
@@ -70,13 +73,6 @@ public final class VectorActivations implements ActivationKernels {
 
   // ---------------------------------------------------------------- lane-wise building blocks
 
-  /** Overflow-free sigmoid: {@code (x < 0 ? e : 1) / (1 + e)} with {@code e = exp(-|x|)}. */
-  static FloatVector sigmoid(FloatVector v) {
-    FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
-    FloatVector one = FloatVector.broadcast(FLOAT, 1f);
-    return one.blend(e, v.compare(VectorOperators.LT, 0f)).div(e.add(one));
-  }
-
   /** {@code 0.5 x erfc(-x/√2)} with erfc from Numerical Recipes' {@code erfcc} (see {@code Erf}). */
   static FloatVector geluErf(FloatVector v) {
     // t = 1 / (1 + 0.5 |z|), z = -x/√2
@@ -92,7 +88,7 @@ public final class VectorActivations implements ActivationKernels {
     p = t.fma(p, FloatVector.broadcast(FLOAT, 1.00002368f));
     p = t.fma(p, FloatVector.broadcast(FLOAT, -1.26551223f));
     // -z² + poly = x (-x/2) + poly, one rounding
-    FloatVector r = t.mul(v.fma(v.mul(-0.5f), p).lanewise(VectorOperators.EXP));
+    FloatVector r = t.mul(exp(v.fma(v.mul(-0.5f), p)));
     // erfc(z) = r for z >= 0 (x <= 0), 2 - r for z < 0 (x > 0)
     FloatVector erfc = r.blend(r.neg().add(2f), v.compare(VectorOperators.GT, 0f));
     return v.mul(0.5f).mul(erfc);
@@ -100,19 +96,20 @@ public final class VectorActivations implements ActivationKernels {
 
   /** {@code x sigmoid(2u)}, {@code 2u = x (A + B x²)}. */
   static FloatVector geluTanh(FloatVector v) {
-    return v.mul(sigmoid(v.mul(v).fma(GELU_TANH_B, GELU_TANH_A).mul(v)));
+    return v.mul(sigmoidFast(v.mul(v).fma(GELU_TANH_B, GELU_TANH_A).mul(v)));
   }
 
   // ---------------------------------------------------------------- element-wise kernels
 
   /**
-   * {@code exp(t)} for {@code t <= 0}, NaN kept: Cephes' {@code expf} as in {@link #diceBlock} ({@code t}
+   * {@code exp(t)} for {@code t <= 0} (sigmoid, log-softmax; erf-GELU's exponent reaches 3e-8, where
+   * {@code n = 0} and the polynomial alone holds), NaN kept: Cephes' {@code expf} as in {@link #diceBlock} ({@code t}
    * clamped at {@code -87} so {@code 2^n} stays normal, {@code n = round(t log2 e)} by the
    * {@code 1.5 2^23} trick, Cody-Waite {@code r = t - n ln 2}, degree-7 polynomial, about 1 ulp),
    * and exactly 0 below the clamp (as {@code Math.exp} underflows). 13 FMA-pipe operations: on a
    * Zen 3 core about 0.7 of the SVML {@code EXP} stub's time inside the sigmoid.
    */
-  private static FloatVector expNonPositive(FloatVector t) {
+  private static FloatVector exp(FloatVector t) {
     FloatVector c = t.max(EXP_MIN);
     FloatVector k = c.fma(LOG2E, ROUND_MAGIC);            // 1.5 2^23 + n
     FloatVector nf = k.sub(ROUND_MAGIC);
@@ -131,7 +128,7 @@ public final class VectorActivations implements ActivationKernels {
 
   /** Overflow-free sigmoid on the written-out exp: {@code (x < 0 ? e : 1) / (1 + e)}, {@code e = exp(-|x|)}. */
   private static FloatVector sigmoidFast(FloatVector v) {
-    FloatVector e = expNonPositive(v.abs().neg());
+    FloatVector e = exp(v.abs().neg());
     FloatVector one = FloatVector.broadcast(FLOAT, 1f);
     return one.blend(e, v.compare(VectorOperators.LT, 0f)).div(e.add(one));
   }
@@ -349,7 +346,7 @@ public final class VectorActivations implements ActivationKernels {
     int i = 0;
     for (; i + V <= n; i += V) {
       FloatVector v = FloatVector.fromArray(FLOAT, x, xOff + i);
-      v.mul(sigmoid(v)).intoArray(y, yOff + i);
+      v.mul(sigmoidFast(v)).intoArray(y, yOff + i);
     }
     if (i < n) {
       TAIL.silu(x, xOff + i, y, yOff + i, n - i);   // see TAIL
@@ -362,8 +359,8 @@ public final class VectorActivations implements ActivationKernels {
   public void softmax(float[] x, int xOff, float[] y, int yOff, int n, int valid) {
     if (valid > 0) {
       float max = max(x, xOff, valid);
-      float sum = expStoreSum(x, xOff, y, yOff, valid, max);
-      scale(y, yOff, valid, 1f / sum);
+      expStore(x, xOff, y, yOff, valid, max);
+      scale(y, yOff, valid, 1f / sum(y, yOff, valid));
     }
     Arrays.fill(y, yOff + valid, yOff + n, 0f);
   }
@@ -371,7 +368,8 @@ public final class VectorActivations implements ActivationKernels {
   @Override
   public void softmaxMasked(float[] x, int xOff, float[] y, int yOff, int n, boolean[] mask, int maskOff) {
     float max = maskedMax(x, xOff, n, mask, maskOff);
-    float sum = maskedExpStoreSum(x, xOff, y, yOff, n, mask, maskOff, max);
+    maskedExpStore(x, xOff, y, yOff, n, mask, maskOff, max);
+    float sum = sum(y, yOff, n);
     if (sum > 0f) { // fully masked: zeros already written
       scale(y, yOff, n, 1f / sum);
     }
@@ -403,44 +401,77 @@ public final class VectorActivations implements ActivationKernels {
     return m0.max(m1).reduceLanes(VectorOperators.MAX);
   }
 
-  /** {@code y = exp(x - max)}, returns the sum of y. */
-  private static float expStoreSum(float[] x, int xOff, float[] y, int yOff, int n, float max) {
+  /**
+   * {@code y = exp(x - max)}, the {@code n % V} tail on {@code Math.exp} lane by lane (see
+   * {@code TAIL}). The exp of {@link #exp} is written out in the loop, as in {@link #diceBlock}:
+   * softmax is inlined into the attention kernels, which are inlined into a model's forward pass,
+   * and past C2's node-count cutoff {@code exp(FloatVector)} stayed a call that boxed its vectors
+   * (1.5 MB per 10 SIM requests). Only Vector API methods, which are force-inlined, are called
+   * here; the sum is a second pass over y ({@link #sum}), which is in cache.
+   */
+  private static void expStore(float[] x, int xOff, float[] y, int yOff, int n, float max) {
     FloatVector mv = FloatVector.broadcast(FLOAT, max);
-    FloatVector s0 = FloatVector.zero(FLOAT);
-    FloatVector s1 = s0;
     int i = 0;
-    for (; i + 2 * V <= n; i += 2 * V) {
-      FloatVector e0 = FloatVector.fromArray(FLOAT, x, xOff + i).sub(mv).lanewise(VectorOperators.EXP);
-      FloatVector e1 = FloatVector.fromArray(FLOAT, x, xOff + i + V).sub(mv).lanewise(VectorOperators.EXP);
-      e0.intoArray(y, yOff + i);
-      e1.intoArray(y, yOff + i + V);
-      s0 = s0.add(e0);
-      s1 = s1.add(e1);
+    for (; i + V <= n; i += V) {
+      FloatVector t = FloatVector.fromArray(FLOAT, x, xOff + i).sub(mv);
+      FloatVector c = t.max(EXP_MIN);
+      FloatVector k = c.fma(LOG2E, ROUND_MAGIC);            // 1.5 2^23 + n
+      FloatVector nf = k.sub(ROUND_MAGIC);
+      FloatVector r = nf.fma(FloatVector.broadcast(FLOAT, -LN2_HI), c);
+      r = nf.fma(FloatVector.broadcast(FLOAT, -LN2_LO), r);
+      FloatVector q = r.fma(EXP_P0, EXP_P1);
+      q = r.fma(q, FloatVector.broadcast(FLOAT, EXP_P2));
+      q = r.fma(q, FloatVector.broadcast(FLOAT, EXP_P3));
+      q = r.fma(q, FloatVector.broadcast(FLOAT, EXP_P4));
+      q = r.fma(q, FloatVector.broadcast(FLOAT, EXP_P5));
+      q = r.mul(r).fma(q, r.add(1f));                        // 1 + r + r² P(r)
+      FloatVector pow2n = k.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23)
+          .reinterpretAsFloats();
+      q.mul(pow2n).blend(0f, t.compare(VectorOperators.LT, EXP_MIN)).intoArray(y, yOff + i);
     }
-    for (; i < n; i += V) {
-      VectorMask<Float> m = FLOAT.indexInRange(i, n);
-      FloatVector e = FloatVector.fromArray(FLOAT, x, xOff + i, m).sub(mv).lanewise(VectorOperators.EXP);
-      e.intoArray(y, yOff + i, m);
-      s0 = s0.add(e, m);
+    for (; i < n; i++) {
+      y[yOff + i] = (float) Math.exp(x[xOff + i] - max);
     }
-    return s0.add(s1).reduceLanes(VectorOperators.ADD);
   }
 
-  /** The sum of {@code exp(x - max)}, nothing stored. */
+  /** The sum of {@code y[off .. off + n)}: vector lanes, then the tail, in a fixed order. */
+  private static float sum(float[] y, int off, int n) {
+    FloatVector acc = FloatVector.zero(FLOAT);
+    int i = 0;
+    for (; i + V <= n; i += V) {
+      acc = acc.add(FloatVector.fromArray(FLOAT, y, off + i));
+    }
+    FloatVector h = acc; // lanes summed in a fixed order, see Lanes
+    h = Lanes.FOLD8 ? h.add(h.rearrange(Lanes.XOR8)) : h;
+    h = Lanes.FOLD4 ? h.add(h.rearrange(Lanes.XOR4)) : h;
+    h = Lanes.FOLD2 ? h.add(h.rearrange(Lanes.XOR2)) : h;
+    float sum = h.add(h.rearrange(Lanes.XOR1)).lane(0);
+    for (; i < n; i++) {
+      sum += y[off + i];
+    }
+    return sum;
+  }
+
+  /**
+   * The sum of {@code exp(x - max)}, nothing stored (log-softmax may run in place), the tail as in
+   * {@link #expStore}.
+   */
   private static float expSum(float[] x, int xOff, int n, float max) {
     FloatVector mv = FloatVector.broadcast(FLOAT, max);
-    FloatVector s0 = FloatVector.zero(FLOAT);
-    FloatVector s1 = s0;
+    FloatVector acc = FloatVector.zero(FLOAT);
     int i = 0;
-    for (; i + 2 * V <= n; i += 2 * V) {
-      s0 = s0.add(FloatVector.fromArray(FLOAT, x, xOff + i).sub(mv).lanewise(VectorOperators.EXP));
-      s1 = s1.add(FloatVector.fromArray(FLOAT, x, xOff + i + V).sub(mv).lanewise(VectorOperators.EXP));
+    for (; i + V <= n; i += V) {
+      acc = acc.add(exp(FloatVector.fromArray(FLOAT, x, xOff + i).sub(mv)));
     }
-    for (; i < n; i += V) {
-      VectorMask<Float> m = FLOAT.indexInRange(i, n);
-      s0 = s0.add(FloatVector.fromArray(FLOAT, x, xOff + i, m).sub(mv).lanewise(VectorOperators.EXP), m);
+    FloatVector h = acc; // lanes summed in a fixed order, see Lanes
+    h = Lanes.FOLD8 ? h.add(h.rearrange(Lanes.XOR8)) : h;
+    h = Lanes.FOLD4 ? h.add(h.rearrange(Lanes.XOR4)) : h;
+    h = Lanes.FOLD2 ? h.add(h.rearrange(Lanes.XOR2)) : h;
+    float sum = h.add(h.rearrange(Lanes.XOR1)).lane(0);
+    for (; i < n; i++) {
+      sum += (float) Math.exp(x[xOff + i] - max);
     }
-    return s0.add(s1).reduceLanes(VectorOperators.ADD);
+    return sum;
   }
 
   /** {@code y *= factor} in place. */
@@ -467,17 +498,6 @@ public final class VectorActivations implements ActivationKernels {
     }
   }
 
-  /** The mask bits of a tail of {@code count < V} entries (a full-vector load could run past the array). */
-  private static VectorMask<Float> tailMask(boolean[] mask, int at, int count) {
-    long bits = 0;
-    for (int l = 0; l < count; l++) {
-      if (mask[at + l]) {
-        bits |= 1L << l;
-      }
-    }
-    return VectorMask.fromLong(FLOAT, bits);
-  }
-
   private static float maskedMax(float[] x, int xOff, int n, boolean[] mask, int maskOff) {
     FloatVector acc = FloatVector.broadcast(FLOAT, Float.NEGATIVE_INFINITY);
     int i = 0;
@@ -485,33 +505,31 @@ public final class VectorActivations implements ActivationKernels {
       VectorMask<Float> keep = VectorMask.fromArray(FLOAT, mask, maskOff + i);
       acc = acc.lanewise(VectorOperators.MAX, FloatVector.fromArray(FLOAT, x, xOff + i), keep);
     }
-    if (i < n) {
-      VectorMask<Float> keep = tailMask(mask, maskOff + i, n - i);
-      acc = acc.lanewise(VectorOperators.MAX, FloatVector.fromArray(FLOAT, x, xOff + i, keep), keep);
+    float max = acc.reduceLanes(VectorOperators.MAX); // max is exact in any order
+    for (; i < n; i++) {
+      if (mask[maskOff + i]) {
+        max = Math.max(max, x[xOff + i]);
+      }
     }
-    return acc.reduceLanes(VectorOperators.MAX);
+    return max;
   }
 
-  /** {@code y = keep ? exp(x - max) : 0}, returns the sum of y. */
-  private static float maskedExpStoreSum(float[] x, int xOff, float[] y, int yOff, int n, boolean[] mask, int maskOff,
-                                         float max) {
-    FloatVector mv = FloatVector.broadcast(FLOAT, max);
-    FloatVector zero = FloatVector.zero(FLOAT);
-    FloatVector sum = zero;
+  /**
+   * {@code y = keep ? exp(x - max) : 0}: {@link #expStore} over every entry, then the masked ones
+   * set to zero (their exp, of whatever they hold, is discarded).
+   */
+  private static void maskedExpStore(float[] x, int xOff, float[] y, int yOff, int n, boolean[] mask, int maskOff,
+                                     float max) {
+    expStore(x, xOff, y, yOff, n, max);
     int i = 0;
     for (; i + V <= n; i += V) {
-      VectorMask<Float> keep = VectorMask.fromArray(FLOAT, mask, maskOff + i);
-      FloatVector e = zero.blend(FloatVector.fromArray(FLOAT, x, xOff + i).sub(mv).lanewise(VectorOperators.EXP), keep);
-      e.intoArray(y, yOff + i);
-      sum = sum.add(e);
+      VectorMask<Float> drop = VectorMask.fromArray(FLOAT, mask, maskOff + i).not();
+      FloatVector.fromArray(FLOAT, y, yOff + i).blend(0f, drop).intoArray(y, yOff + i);
     }
-    if (i < n) {
-      VectorMask<Float> range = FLOAT.indexInRange(i, n);
-      VectorMask<Float> keep = tailMask(mask, maskOff + i, n - i);
-      FloatVector e = zero.blend(FloatVector.fromArray(FLOAT, x, xOff + i, keep).sub(mv).lanewise(VectorOperators.EXP), keep);
-      e.intoArray(y, yOff + i, range);
-      sum = sum.add(e);
+    for (; i < n; i++) {
+      if (!mask[maskOff + i]) {
+        y[yOff + i] = 0f;
+      }
     }
-    return sum.reduceLanes(VectorOperators.ADD);
   }
 }

@@ -195,7 +195,11 @@ public final class VectorAttention implements AttentionKernels {
       for (i = FLOAT_LANES; i + FLOAT_LANES <= n; i += FLOAT_LANES) {
         acc = FloatVector.fromArray(FLOAT, a, aOff + i).fma(FloatVector.fromArray(FLOAT, b, bOff + i), acc);
       }
-      sum = acc.reduceLanes(VectorOperators.ADD);
+      FloatVector h = acc; // lanes summed in a fixed order, see Lanes
+      h = Lanes.FOLD8 ? h.add(h.rearrange(Lanes.XOR8)) : h;
+      h = Lanes.FOLD4 ? h.add(h.rearrange(Lanes.XOR4)) : h;
+      h = Lanes.FOLD2 ? h.add(h.rearrange(Lanes.XOR2)) : h;
+      sum = h.add(h.rearrange(Lanes.XOR1)).lane(0);
     }
     for (; i < n; i++) {
       sum = Math.fma(a[aOff + i], b[bOff + i], sum);

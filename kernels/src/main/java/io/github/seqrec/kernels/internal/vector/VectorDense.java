@@ -513,7 +513,11 @@ public final class VectorDense implements DenseKernels {
       VectorMask<Float> m = FLOAT.indexInRange(i, n);
       s0 = FloatVector.fromArray(FLOAT, a, aOff + i, m).fma(FloatVector.fromArray(FLOAT, b, bOff + i, m), s0);
     }
-    return s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+    FloatVector h = s0.add(s1).add(s2.add(s3)); // lanes summed in a fixed order, see Lanes
+    h = Lanes.FOLD8 ? h.add(h.rearrange(Lanes.XOR8)) : h;
+    h = Lanes.FOLD4 ? h.add(h.rearrange(Lanes.XOR4)) : h;
+    h = Lanes.FOLD2 ? h.add(h.rearrange(Lanes.XOR2)) : h;
+    return h.add(h.rearrange(Lanes.XOR1)).lane(0);
   }
 
   @Override

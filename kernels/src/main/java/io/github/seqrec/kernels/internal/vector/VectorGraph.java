@@ -287,7 +287,11 @@ public final class VectorGraph implements GraphKernels {
       FloatVector diff = FloatVector.fromArray(FLOAT, a, aOff + i, m).sub(FloatVector.fromArray(FLOAT, b, bOff + i, m));
       s0 = diff.fma(diff, s0);
     }
-    return s0.add(s1).reduceLanes(VectorOperators.ADD);
+    FloatVector h = s0.add(s1); // lanes summed in a fixed order, see Lanes
+    h = Lanes.FOLD8 ? h.add(h.rearrange(Lanes.XOR8)) : h;
+    h = Lanes.FOLD4 ? h.add(h.rearrange(Lanes.XOR4)) : h;
+    h = Lanes.FOLD2 ? h.add(h.rearrange(Lanes.XOR2)) : h;
+    return h.add(h.rearrange(Lanes.XOR1)).lane(0);
   }
 
   @Override

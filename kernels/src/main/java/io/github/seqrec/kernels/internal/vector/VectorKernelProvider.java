@@ -45,6 +45,10 @@ public final class VectorKernelProvider extends KernelProvider {
     if (bits < 128) {
       throw new UnsupportedOperationException("the preferred vector size is " + bits + " bits; 128 or more is needed");
     }
+    if (Species.FLOAT_LANES > 16) {
+      throw new UnsupportedOperationException("the preferred vector has " + Species.FLOAT_LANES
+          + " float lanes; the fixed-order sums (Lanes) take 4 to 16");
+    }
     float probe = FloatVector.broadcast(Species.FLOAT, 1f).fma(FloatVector.broadcast(Species.FLOAT, 2f),
         FloatVector.zero(Species.FLOAT)).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
     if (probe != 2f * Species.FLOAT_LANES) {

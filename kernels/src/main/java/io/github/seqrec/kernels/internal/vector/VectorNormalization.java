@@ -54,8 +54,14 @@ public final class VectorNormalization implements NormalizationKernels {
       q0 = a.fma(a, q0);
       q1 = b.fma(b, q1);
     }
-    double mean = s0.add(s1).reduceLanes(VectorOperators.ADD) / d;
-    double var = Math.max(0.0, q0.add(q1).reduceLanes(VectorOperators.ADD) / d - mean * mean);
+    DoubleVector hs = s0.add(s1); // lanes summed in a fixed order, see Lanes
+    DoubleVector hq = q0.add(q1);
+    hs = Lanes.DOUBLE_FOLD4 ? hs.add(hs.rearrange(Lanes.DOUBLE_XOR4)) : hs;
+    hq = Lanes.DOUBLE_FOLD4 ? hq.add(hq.rearrange(Lanes.DOUBLE_XOR4)) : hq;
+    hs = Lanes.DOUBLE_FOLD2 ? hs.add(hs.rearrange(Lanes.DOUBLE_XOR2)) : hs;
+    hq = Lanes.DOUBLE_FOLD2 ? hq.add(hq.rearrange(Lanes.DOUBLE_XOR2)) : hq;
+    double mean = hs.add(hs.rearrange(Lanes.DOUBLE_XOR1)).lane(0) / d;
+    double var = Math.max(0.0, hq.add(hq.rearrange(Lanes.DOUBLE_XOR1)).lane(0) / d - mean * mean);
     float hi = (float) mean;
     float lo = (float) (mean - hi);
     if (var < mean * mean * 0x1p-24) {
@@ -80,7 +86,11 @@ public final class VectorNormalization implements NormalizationKernels {
       FloatVector dev = FloatVector.fromArray(FLOAT, x, at + j, m).sub(hv).sub(lv);
       acc = acc.add(dev.mul(dev), m);
     }
-    return acc.reduceLanes(VectorOperators.ADD);
+    FloatVector h = acc; // lanes summed in a fixed order, see Lanes
+    h = Lanes.FOLD8 ? h.add(h.rearrange(Lanes.XOR8)) : h;
+    h = Lanes.FOLD4 ? h.add(h.rearrange(Lanes.XOR4)) : h;
+    h = Lanes.FOLD2 ? h.add(h.rearrange(Lanes.XOR2)) : h;
+    return h.add(h.rearrange(Lanes.XOR1)).lane(0);
   }
 
   /** {@code y = ((x - hi) - lo) scale}. */
@@ -155,6 +165,10 @@ public final class VectorNormalization implements NormalizationKernels {
       FloatVector a = FloatVector.fromArray(FLOAT, x, at + j, FLOAT.indexInRange(j, d));
       s0 = a.fma(a, s0);
     }
-    return s0.add(s1).reduceLanes(VectorOperators.ADD);
+    FloatVector h = s0.add(s1); // lanes summed in a fixed order, see Lanes
+    h = Lanes.FOLD8 ? h.add(h.rearrange(Lanes.XOR8)) : h;
+    h = Lanes.FOLD4 ? h.add(h.rearrange(Lanes.XOR4)) : h;
+    h = Lanes.FOLD2 ? h.add(h.rearrange(Lanes.XOR2)) : h;
+    return h.add(h.rearrange(Lanes.XOR1)).lane(0);
   }
 }
