@@ -190,7 +190,7 @@ class PlatformTest {
     assertTrue(refused.get() > 0, "4 threads on one workspace should have collided at least once");
   }
 
-  /** Equal to 1e-5 relative: the same request may differ in the last bits before and after JIT compilation. */
+  /** Equal to 1e-5 relative (the workspace misuse it detects changes results by far more). */
   private static boolean close(float[] a, float[] b) {
     for (int i = 0; i < a.length; i++) {
       if (!(Math.abs(a[i] - b[i]) <= 1e-5f * Math.max(1f, Math.abs(b[i])))) {

@@ -50,8 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
  *       {@link BadInputException} naming what is wrong, a {@link SafeTensorsFormatException}, a
  *       {@link FileSystemException}, an {@link OutOfMemoryError} naming a tensor), which the CLI
  *       maps to exit 2 (3 for memory);
- *   <li><b>identical</b>: logits equal to those of the unmutated input (within 1e-6 relative, the
- *       promise across JIT states; almost all are bit-identical);
+ *   <li><b>identical</b>: logits equal to those of the unmutated input (within 1e-6 relative; in
+ *       practice bit-identical);
  *   <li>anything else (another exception, a hang past {@link #TIMEOUT_S} s, a changed output) fails
  *       the suite.
  * </ul>

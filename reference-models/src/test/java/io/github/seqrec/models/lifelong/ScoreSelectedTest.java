@@ -114,8 +114,7 @@ class ScoreSelectedTest {
     model.search(index, c, ws, slots, 0, new int[c.count()], 0);
     float[] whole = new float[c.count()];
     float[] selected = new float[c.count()];
-    // the allocation check first: its thousands of calls settle the JIT, so both paths below run
-    // the same compiled code (in a fresh JVM they can otherwise differ in the last bit)
+    // the allocation check first: its thousands of calls settle the JIT, so both paths below are compiled
     assertNoAllocation("sim scoreSelected",
         allocatedBytes(() -> model.scoreSelected(index, h.requestTime(), c, slots, 0, ws, selected, 0), 3000, 10));
     for (int i = 0; i < 300; i++) {

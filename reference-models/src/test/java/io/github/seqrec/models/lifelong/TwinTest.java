@@ -40,9 +40,8 @@ class TwinTest {
   }
 
   /**
-   * Bit-identity between two calls holds for compiled code: the vector backend's lanewise EXP runs a
-   * Java fallback until C2 compiles it to the SVML stub, and the two may differ in the last bit. So the
-   * comparisons run after the kernels have been exercised.
+   * The comparisons run after the kernels have been exercised, on the compiled code a server runs
+   * (bit identity itself does not depend on the JIT tier: {@code JitTierDeterminismTest}).
    */
   static void warmUp() {
     SequentialModel.Workspace ws = model.newWorkspace();

@@ -179,8 +179,7 @@ class TransformerModelsTest {
       for (Future<List<float[]>> f : fs) {
         List<float[]> got = f.get(300, TimeUnit.SECONDS);
         for (int u = 0; u < hs.size(); u++) {
-          // equal to float rounding: interpreted and compiled Vector API code may add in another
-          // order, so bit identity holds only at one JIT state (README, determinism)
+          // equal to float rounding (bit identity across JIT tiers is JitTierDeterminismTest's check)
           float[] e = expected.get(u);
           float[] g = got.get(u);
           for (int i = 0; i < e.length; i++) {
