@@ -26,7 +26,7 @@ import java.io.IOException;
  * <b>HSTU blocks</b> (Zhai et al. 2024 eqs. 1-3, research {@code hstu.py}):
  * <pre>
  *   [U, V, Q, K] = SiLU(LN(x) W_uvqk)                          (no bias, LN without affine)
- *   A_ij = SiLU(Q_i . K_j + rab_ij) / N  for j <= i             (pointwise: no softmax)
+ *   A_ij = SiLU(Q_i . K_j + rab_ij) / N  for j &lt;= i          (pointwise: no softmax)
  *   x = x + W_o (U * LN(A V)) + b_o
  * </pre>
  *
