@@ -4,20 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.seqrec.kernels.Backends;
 import io.github.seqrec.models.ModelBatch;
-import io.github.seqrec.models.ModelOption;
 import io.github.seqrec.models.Models;
 import io.github.seqrec.models.NextItemModel;
 import io.github.seqrec.models.SequentialModel;
 import io.github.seqrec.models.UserHistory;
-import io.github.seqrec.models.safetensors.SafeTensors;
-import io.github.seqrec.models.tensors.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -83,21 +78,8 @@ class JitTierDeterminismTest {
   }
 
   private static Request load(String model, Path dir, Path file) throws IOException {
-    Map<String, Tensor> tensors;
-    Map<String, String> metadata;
-    try (SafeTensors st = SafeTensors.open(file)) {
-      tensors = st.toTensors();
-      metadata = st.metadata();
-    }
-    Map<String, String> options = new HashMap<>();
-    for (ModelOption<?> option : Models.spec(model).info().options()) {
-      if (metadata.containsKey(option.name())) {
-        options.put(option.name(), metadata.get(option.name()));
-      }
-    }
-    String weights = metadata.getOrDefault("weights", "weights") + ".safetensors";
-    return new Request(model + "/" + file.getFileName(), Models.load(model, dir.resolve(weights), options),
-        ModelBatch.of(tensors));
+    ModelGoldenTest.Golden golden = ModelGoldenTest.load(model, dir, file);
+    return new Request(model + "/" + file.getFileName(), golden.model(), golden.batch());
   }
 
   /** Logits, then for a next-item model the top-10 ids and scores of every user. */

@@ -59,8 +59,14 @@ class ModelGoldenTest {
     return models.stream();
   }
 
-  private static void check(String model, Path dir, Path batchFile) throws IOException {
-    assumeTrue(Models.has(model), "no Java model '" + model + "' registered yet (issue 4 in progress)");
+  /** A golden batch file with its model loaded as the file's metadata says. */
+  record Golden(SequentialModel model, ModelBatch batch, Map<String, Tensor> tensors, Map<String, String> metadata) {}
+
+  /**
+   * Reads {@code batchFile} and loads {@code model} from the weights it names ({@code weights}
+   * metadata, default {@code weights.safetensors} beside it) with the options its metadata sets.
+   */
+  static Golden load(String model, Path dir, Path batchFile) throws IOException {
     Map<String, Tensor> tensors;
     Map<String, String> metadata;
     try (SafeTensors st = SafeTensors.open(batchFile)) {
@@ -76,8 +82,16 @@ class ModelGoldenTest {
       }
     }
     String weights = metadata.getOrDefault("weights", "weights") + ".safetensors";
-    SequentialModel loaded = Models.load(model, dir.resolve(weights), options);
-    ModelBatch batch = ModelBatch.of(tensors);
+    return new Golden(Models.load(model, dir.resolve(weights), options), ModelBatch.of(tensors), tensors, metadata);
+  }
+
+  private static void check(String model, Path dir, Path batchFile) throws IOException {
+    assumeTrue(Models.has(model), "no Java model '" + model + "' registered yet (issue 4 in progress)");
+    Golden golden = load(model, dir, batchFile);
+    SequentialModel loaded = golden.model();
+    ModelBatch batch = golden.batch();
+    Map<String, Tensor> tensors = golden.tensors();
+    Map<String, String> metadata = golden.metadata();
     float[] logits = batch.score(loaded);
     int[] shape = {batch.users(), batch.candidates()};
     float[] probs = logits.clone();
