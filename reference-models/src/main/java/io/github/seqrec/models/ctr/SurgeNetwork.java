@@ -1,7 +1,10 @@
 package io.github.seqrec.models.ctr;
 
+import io.github.seqrec.kernels.Activation;
 import io.github.seqrec.kernels.Activations;
+import io.github.seqrec.kernels.Attention;
 import io.github.seqrec.kernels.Dense;
+import io.github.seqrec.kernels.DinAttentionUnit;
 import io.github.seqrec.kernels.Graph;
 import io.github.seqrec.kernels.GruWeights;
 import io.github.seqrec.kernels.PackedLinear;
@@ -30,9 +33,13 @@ import java.io.IOException;
  *       {@code [h; g; e_a; g * e_a]}.
  * </ol>
  * Steps 1-3's graph and {@code f1} are computed once per user; everything from the query-aware
- * score on is per candidate. The attention units ({@code _attention_fcn}) run as plain MLP GEMMs
- * over the rows {@code [k'; q; k' - q; k' * q]} ({@code k' = k M^T}); their BatchNorms (eval) are
- * folded into the Linear before them at load. Immutable after loading; scratch comes from a
+ * score on is per candidate. The attention units ({@code _attention_fcn}, an MLP over
+ * {@code [k'; q; k' - q; k' * q]} with {@code k' = k M^T}) have their BatchNorms (eval) folded into
+ * the Linear before them at load. Where one query meets many keys (the query-aware scores, the
+ * AUGRU attention) they run as DIN's activation unit ({@link Attention#dinScores}: the first layer
+ * split into a key part, a query part and the {@code k' * q} part), and the query-aware score on
+ * {@code X} runs once for all candidates; the cluster-aware score, whose query differs per row,
+ * runs as plain MLP GEMMs over the rows. Immutable after loading; scratch comes from a
  * {@link Scratch}; nothing allocates per request once the scratch is large enough.
  */
 final class SurgeNetwork {
@@ -107,6 +114,12 @@ final class SurgeNetwork {
    * {@code W' = diag(s) W}, {@code b' = s (b - mean) + beta}, {@code s = gamma / sqrt(var + eps)}.
    */
   static PackedLinear foldedLinear(SafeTensors st, String prefix, int i, int in, int out, float eps) throws IOException {
+    float[][] folded = folded(st, prefix, i, in, out, eps);
+    return Dense.pack(folded[0], folded[1], out, in);
+  }
+
+  /** {@link #foldedLinear}'s weight {@code [out, in]} and bias, unpacked. */
+  static float[][] folded(SafeTensors st, String prefix, int i, int in, int out, float eps) throws IOException {
     float[] w = st.floats(prefix + ".hidden." + i + ".weight", out, in);
     float[] b = st.floats(prefix + ".hidden." + i + ".bias", out);
     String bn = prefix + ".bn." + i + ".";
@@ -126,7 +139,7 @@ final class SurgeNetwork {
       }
       bf[o] = (float) ((b[o] - (double) mean[o]) * s + beta[o]);
     }
-    return Dense.pack(wf, bf, out, in);
+    return new float[][] {wf, bf};
   }
 
   int nodeWidth() {
@@ -152,6 +165,7 @@ final class SurgeNetwork {
         emb.embed(items[first + i], cates[first + i], w.x, i * f);
       }
       buildGraph(n, w);
+      attQuery.scoresOneQuery(w.cand, 0, c, w.x, 0, n, w.f2x, 0, w);
       for (int t = 0; t < c; t++) {
         candidate(n, t, w);
       }
@@ -183,7 +197,7 @@ final class SurgeNetwork {
       w.edge[i] = w.adj[i] > 0f;
     }
     clusterQuery(w.x, 0, n, w);
-    attCluster.scores(w.xq, 0, true, w.x, 0, n, w.f1, 0, w);
+    attCluster.scoresPerRow(w.xq, 0, w.x, 0, n, w.f1, 0, w);
     Activations.softmax(w.f1, 0, w.f1, 0, n);
   }
 
@@ -196,9 +210,8 @@ final class SurgeNetwork {
   /** Steps 3-5's per-candidate part for candidate t: X_c, gamma, the pooled nodes, readout, AUGRU inputs. */
   private void candidate(int n, int t, Scratch w) {
     int q = t * f;
-    // query-aware score on X, edge weights, graph attention convolution
-    attQuery.scores(w.cand, q, false, w.x, 0, n, w.f2, 0, w);
-    Activations.softmax(w.f2, 0, w.f2, 0, n);
+    // query-aware score on X (computed for every candidate in score()), edge weights, graph attention convolution
+    Activations.softmax(w.f2x, t * n, w.f2, 0, n);
     for (int i = 0; i < n; i++) {
       int row = i * n;
       float f2 = w.f2[i];
@@ -216,9 +229,9 @@ final class SurgeNetwork {
     Activations.leakyRelu(w.xc, 0, w.xc, 0, n * f, slope);
     // interest extraction: the two scores again on X_c, gamma
     clusterQuery(w.xc, 0, n, w);
-    attCluster.scores(w.xq, 0, true, w.xc, 0, n, w.f1b, 0, w);
+    attCluster.scoresPerRow(w.xq, 0, w.xc, 0, n, w.f1b, 0, w);
     Activations.softmax(w.f1b, 0, w.f1b, 0, n);
-    attQuery.scores(w.cand, q, false, w.xc, 0, n, w.f2, 0, w);
+    attQuery.scoresOneQuery(w.cand, q, 1, w.xc, 0, n, w.f2, 0, w);
     Activations.softmax(w.f2, 0, w.f2, 0, n);
     for (int i = 0; i < n; i++) {
       w.gamma[i] = w.f1b[i] + w.f2[i];
@@ -244,7 +257,7 @@ final class SurgeNetwork {
     w.keptCount[t] = m;
     // AUGRU attention over the kept nodes (the scan reads alpha[t * n .. + m))
     if (m > 0) {
-      attGru.scores(w.cand, q, false, w.kept, keptBase, m, w.alpha, t * n, w);
+      attGru.scoresOneQuery(w.cand, q, 1, w.kept, keptBase, m, w.alpha, t * n, w);
       Activations.softmax(w.alpha, t * n, w.alpha, t * n, m);
     }
   }
@@ -266,20 +279,26 @@ final class SurgeNetwork {
   }
 
   /**
-   * {@code _attention_fcn}'s logits: for each of {@code rows} keys {@code k_i} and a query (one per
-   * row, or one for all), {@code MLP([k'_i; q; k'_i - q; k'_i * q])} with {@code k' = k M^T}; the MLP's
-   * hidden layers are Linear (BN folded) + ReLU, its output Linear(1).
+   * {@code _attention_fcn}'s logits: for keys {@code k_i} and queries {@code q},
+   * {@code MLP([k'_i; q; k'_i - q; k'_i * q])} with {@code k' = k M^T}; the MLP's hidden layers are
+   * Linear (BN folded) + ReLU, its output Linear(1). Held twice: as packed layers for the per-row
+   * form, and as a {@link DinAttentionUnit} for one query against many keys. DIN's unit reads
+   * {@code [q; k; q - k; q * k]} (query first), so the first weight's column blocks
+   * {@code [A | B | C | D]} become {@code [B | A | -C | D]}:
+   * {@code A k' + B q + C (k' - q) + D (k' q) = B q + A k' - C (q - k') + D (q k')}.
    */
   static final class AttentionMlp {
     final PackedLinear proj;
     final PackedLinear[] hidden;
     final PackedLinear out;
+    final DinAttentionUnit unit;
     final int queryWidth;
 
-    private AttentionMlp(PackedLinear proj, PackedLinear[] hidden, PackedLinear out) {
+    private AttentionMlp(PackedLinear proj, PackedLinear[] hidden, PackedLinear out, DinAttentionUnit unit) {
       this.proj = proj;
       this.hidden = hidden;
       this.out = out;
+      this.unit = unit;
       this.queryWidth = proj.outFeatures();
     }
 
@@ -288,15 +307,36 @@ final class SurgeNetwork {
       if (widths.length == 0) {
         throw new IllegalArgumentException("surge: att_hidden must name at least one layer");
       }
+      int d = queryWidth;
       PackedLinear[] hidden = new PackedLinear[widths.length];
-      int in = 4 * queryWidth;
+      DinAttentionUnit.Builder unit = DinAttentionUnit.builder(d);
+      int in = 4 * d;
       for (int i = 0; i < widths.length; i++) {
-        hidden[i] = foldedLinear(st, prefix + ".mlp", i, in, widths[i], eps);
+        float[][] folded = folded(st, prefix + ".mlp", i, in, widths[i], eps);
+        hidden[i] = Dense.pack(folded[0], folded[1], widths[i], in);
+        unit.hidden(i == 0 ? queryFirst(folded[0], widths[i], d) : folded[0], folded[1], widths[i], Activation.relu());
         in = widths[i];
       }
+      float[] outWeight = st.floats(prefix + ".mlp.out.weight", 1, in);
+      float[] outBias = st.floats(prefix + ".mlp.out.bias", 1);
+      unit.output(outWeight, outBias);
       return new AttentionMlp(Dense.pack(st.floats(prefix + ".proj.weight", queryWidth, keyWidth), null, queryWidth,
-          keyWidth), hidden, Dense.pack(st.floats(prefix + ".mlp.out.weight", 1, in), st.floats(prefix + ".mlp.out.bias", 1),
-          1, in));
+          keyWidth), hidden, Dense.pack(outWeight, outBias, 1, in), unit.build());
+    }
+
+    /** The first layer's {@code [A | B | C | D]} (each {@code out x d}) as {@code [B | A | -C | D]}. */
+    private static float[] queryFirst(float[] w, int out, int d) {
+      float[] r = new float[w.length];
+      for (int o = 0; o < out; o++) {
+        int row = o * 4 * d;
+        for (int c = 0; c < d; c++) {
+          r[row + c] = w[row + d + c];
+          r[row + d + c] = w[row + c];
+          r[row + 2 * d + c] = -w[row + 2 * d + c];
+          r[row + 3 * d + c] = w[row + 3 * d + c];
+        }
+      }
+      return r;
     }
 
     int widest() {
@@ -307,20 +347,31 @@ final class SurgeNetwork {
       return wmax;
     }
 
-    void scores(float[] query, int qOff, boolean perRow, float[] keys, int kOff, int rows, float[] result,
-                int resultOff, Scratch w) {
+    /**
+     * Logits of {@code b} queries ({@code b x d} at qOff) against the same {@code rows} keys: a
+     * {@code b x rows} block at resultOff (row t for query t).
+     */
+    void scoresOneQuery(float[] queries, int qOff, int b, float[] keys, int kOff, int rows, float[] result,
+                        int resultOff, Scratch w) {
+      Dense.linear(keys, kOff, rows, proj, w.kp, 0, false);
+      Attention.dinScores(unit, queries, qOff, b, w.kp, 0, rows, rows, result, resultOff, w.unitScratch, 0);
+    }
+
+    /** Logits of {@code rows} keys, each against its own query (row i of {@code queries} at qOff). */
+    void scoresPerRow(float[] queries, int qOff, float[] keys, int kOff, int rows, float[] result, int resultOff,
+                      Scratch w) {
       int d = queryWidth;
       Dense.linear(keys, kOff, rows, proj, w.kp, 0, false);
       int in = 4 * d;
       for (int i = 0; i < rows; i++) {
         int z = i * in;
         int k = i * d;
-        int qq = perRow ? qOff + i * d : qOff;
+        int qq = qOff + i * d;
         System.arraycopy(w.kp, k, w.attA, z, d);
-        System.arraycopy(query, qq, w.attA, z + d, d);
+        System.arraycopy(queries, qq, w.attA, z + d, d);
         for (int c = 0; c < d; c++) {
           float kv = w.kp[k + c];
-          float qv = query[qq + c];
+          float qv = queries[qq + c];
           w.attA[z + 2 * d + c] = kv - qv;
           w.attA[z + 3 * d + c] = kv * qv;
         }
@@ -354,6 +405,8 @@ final class SurgeNetwork {
     float[] f1;
     float[] f1b;
     float[] f2;
+    float[] f2x;
+    float[] unitScratch;
     float[] e;
     float[] xc;
     float[] gamma;
@@ -408,6 +461,8 @@ final class SurgeNetwork {
         attB = new float[n * widest];
       }
       cand = new float[c * f];
+      f2x = new float[c * n];
+      unitScratch = new float[Math.max(unitScratchSize(net.attQuery, c, n), unitScratchSize(net.attGru, 1, n))];
       readout = new float[c * f];
       kept = new float[c * n * f];
       alpha = new float[c * n];
@@ -423,6 +478,19 @@ final class SurgeNetwork {
       mlpB = new float[c * widest];
       nodes = n;
       cands = c;
+    }
+
+    /**
+     * The most {@link Attention#dinScores} scratch that up to {@code b} queries against up to
+     * {@code n} keys need: the kernel blocks its queries by key count, so its need is not monotone
+     * in the key count and every count up to n is asked.
+     */
+    private static int unitScratchSize(AttentionMlp mlp, int b, int n) {
+      int most = 0;
+      for (int rows = 1; rows <= n; rows++) {
+        most = Math.max(most, Attention.dinScoresScratchSize(mlp.unit, b, rows));
+      }
+      return most;
     }
   }
 }
