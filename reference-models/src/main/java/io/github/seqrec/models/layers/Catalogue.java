@@ -3,7 +3,6 @@ package io.github.seqrec.models.layers;
 import io.github.seqrec.kernels.Dense;
 import io.github.seqrec.kernels.TopK;
 import io.github.seqrec.models.UserHistory;
-import java.util.Arrays;
 
 /**
  * The item table of a next-item model, packed once, and the two questions asked of it: the scores
@@ -171,6 +170,42 @@ public final class Catalogue {
     s.curCount[u] = kept;
   }
 
+  /**
+   * Sorts {@code a[0 .. n)} ascending in place. Heapsort rather than {@code Arrays.sort}: the JDK's
+   * dual-pivot sort allocates a merge buffer for inputs made of long ascending runs (a history often
+   * is one), and the exclude-seen top-k must allocate nothing per request.
+   */
+  static void heapSort(int[] a, int n) {
+    for (int i = n / 2 - 1; i >= 0; i--) {
+      siftDown(a, i, n);
+    }
+    for (int end = n - 1; end > 0; end--) {
+      int t = a[0];
+      a[0] = a[end];
+      a[end] = t;
+      siftDown(a, 0, end);
+    }
+  }
+
+  private static void siftDown(int[] a, int i, int n) {
+    int v = a[i];
+    while (true) {
+      int c = 2 * i + 1;
+      if (c >= n) {
+        break;
+      }
+      if (c + 1 < n && a[c + 1] > a[c]) {
+        c++;
+      }
+      if (a[c] <= v) {
+        break;
+      }
+      a[i] = a[c];
+      i = c;
+    }
+    a[i] = v;
+  }
+
   /** Sorts user u's distinct in-catalogue history ids into the scratch; returns how many. */
   private int sortSeen(UserHistory h, int u, Scratch s) {
     int n = h.length();
@@ -182,7 +217,7 @@ public final class Catalogue {
         sorted[m++] = items[i];
       }
     }
-    Arrays.sort(sorted, 0, m);
+    heapSort(sorted, m);
     int distinct = 0;
     for (int i = 0; i < m; i++) {
       if (i == 0 || sorted[i] != sorted[i - 1]) {

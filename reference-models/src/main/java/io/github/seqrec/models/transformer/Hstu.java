@@ -1,11 +1,13 @@
 package io.github.seqrec.models.transformer;
 
 import io.github.seqrec.models.AbstractNextItemModel;
+import io.github.seqrec.models.Candidates;
 import io.github.seqrec.models.HistoryChecks;
 import io.github.seqrec.models.HistoryField;
 import io.github.seqrec.models.ModelOption;
 import io.github.seqrec.models.ModelOptions;
 import io.github.seqrec.models.ModelSpec;
+import io.github.seqrec.models.SequentialModel;
 import io.github.seqrec.models.UserHistory;
 import io.github.seqrec.models.layers.Catalogue;
 import io.github.seqrec.models.layers.CommonOptions;
@@ -24,6 +26,23 @@ import java.io.IOException;
  * <p>Timestamps are required: the most recent action's time bias reads the request time. The
  * forward pass is {@link HstuCore} over the shared {@code layers.TransformerBlock} (row-blocked
  * attention, no L x L matrix per head). Immutable and thread-safe.
+ *
+ * <p><b>Serving from a per-user state.</b> A {@link UserState} keeps the kept window (ids and
+ * times) and every layer's keys and values ({@code num_blocks x max_len x (2 H dqk + H dv)}
+ * floats: HSTU's score GEMM also reads the keys transposed). The bias of the most recent action
+ * reads the time after it - the request time - so that row's outputs are provisional: the state
+ * keeps rows {@code 0 .. len-2} final. {@link #append} finalises the previous most recent row with
+ * the new action's time (one row per block against the cached keys and values,
+ * {@code O(num_blocks (d^2 + L d))}), and {@link #userEmbedding(UserState, long,
+ * SequentialModel.Workspace, float[], int) userEmbedding} computes the most recent row for the request
+ * time (one row per block again); both equal rescoring the full history (to float rounding). Once
+ * {@code max_len} actions are kept, an append slides the window: every kept action moves one slot
+ * (the position embedding is per slot), so the kept rows are recomputed by a full pass over
+ * {@code max_len - 1} rows, the cost of rescoring. Candidates and the catalogue are scored against the
+ * state's user vector (HSTU here is a retrieval model: candidates do not attend the history, so
+ * scoring B candidates is B dot products, the history untouched). Timestamps are {@code long}
+ * seconds; any value is accepted, as the full-history path accepts it (the time bias buckets
+ * {@code |dt|}).
  */
 public final class Hstu extends AbstractNextItemModel<Hstu.Ws> {
   static final ModelOption<Integer> EMBEDDING_DIM = ModelOption.intOption("embedding_dim", "model width d", 1, 1 << 14);
@@ -85,13 +104,153 @@ public final class Hstu extends AbstractNextItemModel<Hstu.Ws> {
         outOff);
   }
 
-  /** Per-thread scratch of one full pass. */
+  // ------------------------------------------------------------------------------------------
+  // Incremental serving
+
+  /** A fresh per-user state: the empty history. */
+  public UserState newUserState() {
+    return new UserState(this);
+  }
+
+  /**
+   * Appends one action at {@code time}: one row per block (see the class comment for the sliding window).
+   *
+   * @throws IllegalArgumentException for an item outside {@code [1, n_items]} or a state of another
+   *                                  model instance; the state is then unchanged
+   */
+  public void append(UserState state, int item, long time, SequentialModel.Workspace workspace) {
+    checkState(state);
+    if (item < 1 || item > core.nItems) {
+      throw new IllegalArgumentException("hstu: item " + item + " is outside the vocabulary [1, " + core.nItems + "]");
+    }
+    Ws w = acquire(workspace);
+    try {
+      core.append(state.state, item, time, w.scratch);
+      state.actions++;
+    } finally {
+      release(w);
+    }
+  }
+
+  /** The user vector at {@code requestTime} ({@link #embeddingDim()} floats): one row per block against the cache. */
+  public void userEmbedding(UserState state, long requestTime, SequentialModel.Workspace workspace, float[] out,
+                            int outOff) {
+    checkState(state);
+    HistoryChecks.output(out, outOff, core.d);
+    Ws w = acquire(workspace);
+    try {
+      core.userEmbedding(state.state, requestTime, w.scratch, out, outOff);
+    } finally {
+      release(w);
+    }
+  }
+
+  /** Scores {@code candidates} at {@code requestTime} from the state (the cached history is not recomputed). */
+  public void score(UserState state, long requestTime, Candidates candidates, SequentialModel.Workspace workspace,
+                    float[] logits, int logitsOff) {
+    checkState(state);
+    if (candidates == null) {
+      throw new IllegalArgumentException("hstu: candidates must not be null");
+    }
+    HistoryChecks.ids("candidate itemIds", candidates.itemIds(), 0, candidates.count(), catalogue().size());
+    HistoryChecks.output(logits, logitsOff, candidates.count());
+    Ws w = acquire(workspace);
+    try {
+      core.userEmbedding(state.state, requestTime, w.scratch, w.user, 0);
+      catalogue().score(w.user, 0, candidates.itemIds(), candidates.count(), logits, logitsOff, w.stateCatalogue);
+    } finally {
+      release(w);
+    }
+  }
+
+  /**
+   * Catalogue top-k at {@code requestTime} from the state, excluding the items of {@code seen} when
+   * it is not null; returns how many were written (as {@code recommend} of the full history).
+   */
+  public int recommend(UserState state, long requestTime, UserHistory seen, int k,
+                       SequentialModel.Workspace workspace, int[] ids, int idsOff, float[] scores, int scoresOff) {
+    checkState(state);
+    if (k < 1 || k > MAX_K) {
+      throw new IllegalArgumentException("hstu: k must be in [1, " + MAX_K + "], got " + k);
+    }
+    if (ids == null || scores == null || idsOff < 0 || scoresOff < 0 || idsOff + (long) k > ids.length
+        || scoresOff + (long) k > scores.length) {
+      throw new IllegalArgumentException("hstu: ids and scores need " + k + " entries from their offsets");
+    }
+    Ws w = acquire(workspace);
+    try {
+      core.userEmbedding(state.state, requestTime, w.scratch, w.user, 0);
+      w.seen[0] = seen;
+      catalogue().topK(w.user, 0, 1, k, seen == null ? null : w.seen, 0, ids, idsOff, scores, scoresOff, w.counts,
+          0, w.stateCatalogue);
+      w.seen[0] = null;
+      return w.counts[0];
+    } finally {
+      release(w);
+    }
+  }
+
+  private void checkState(UserState state) {
+    if (state == null || state.owner != this) {
+      throw new IllegalArgumentException("hstu: the user state must come from this model's newUserState(), got "
+          + (state == null ? "null" : "one of another instance"));
+    }
+  }
+
+  /**
+   * One user's serving state: the kept window (ids and times, at most {@code max_len}) and every
+   * block's keys and values. Mutable, not thread-safe: one per user, advanced by {@link Hstu#append}.
+   */
+  public static final class UserState {
+    private final Hstu owner;
+    private final HstuCore.State state;
+    private long actions;
+
+    private UserState(Hstu owner) {
+      this.owner = owner;
+      this.state = new HstuCore.State(owner.core);
+    }
+
+    /** Actions appended since creation or {@link #reset()} (the window keeps the last {@code max_len}). */
+    public long actions() {
+      return actions;
+    }
+
+    /** Actions in the kept window. */
+    public int length() {
+      return state.length;
+    }
+
+    /** Bytes of the per-user arrays (ids, times, KV cache). */
+    public long bytes() {
+      return 4L * state.items.length + 8L * state.times.length + 4L * state.cache.floats();
+    }
+
+    /** Back to the empty history. */
+    public void reset() {
+      state.length = 0;
+      state.cache.clear();
+      actions = 0;
+    }
+  }
+
+  /** Per-thread scratch of one full pass; the state paths' user vector and catalogue scratch. */
   public static final class Ws extends RetrievalWorkspace {
     final HstuCore.Scratch scratch;
+    final float[] user;
+    final Catalogue.Scratch stateCatalogue = new Catalogue.Scratch();
+    final int[] counts = new int[1];
+    final UserHistory[] seen = new UserHistory[1];
 
     Ws(Hstu owner) {
       super(owner);
       this.scratch = owner.core.new Scratch();
+      this.user = new float[owner.core.d];
+    }
+
+    /** Floats of forward-pass scratch (rows, block scratch, the full pass's KV cache); times not counted. */
+    public long scratchFloats() {
+      return scratch.x.length + (long) scratch.block.length + scratch.cache.floats();
     }
   }
 }

@@ -118,13 +118,12 @@ class TransformerModelsTest {
   }
 
   /**
-   * TransAct only, for now: SASRec, BERT4Rec, HSTU and PinnerFormer still allocate per request after
-   * warm-up (measured on the vector backend: about 37 KB, 9 KB per recommend, 1.1 KB and 1.2 KB per
-   * score call), a known gap of the transformer block's decoding paths to close before they are
-   * claimed allocation-free.
+   * Every transformer model, in one JVM (so the shared kernels are compiled for all five): scoring,
+   * catalogue top-k and the exclude-seen top-k of a max-length history (over 100 distinct seen ids)
+   * allocate nothing once warmed up.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"transact"})
+  @ValueSource(strings = {"sasrec", "bert4rec", "hstu", "pinnerformer", "transact"})
   void scoringAndRecommendingAllocateNothingAfterWarmUp(String name) throws IOException {
     SequentialModel m = load(name);
     SplittableRandom r = new SplittableRandom(3);
@@ -138,6 +137,9 @@ class TransformerModelsTest {
       float[] scores = new float[10];
       assertEquals(0, ModelTestKit.allocatedBytes(() -> next.recommend(h, 10, false, ws, ids, 0, scores, 0), 10),
           name + " recommend");
+      UserHistory longest = history(r, m.maxHistoryLength());
+      assertEquals(0, ModelTestKit.allocatedBytes(() -> next.recommend(longest, 10, true, ws, ids, 0, scores, 0), 10),
+          name + " recommend excluding " + m.maxHistoryLength() + " seen");
     }
   }
 

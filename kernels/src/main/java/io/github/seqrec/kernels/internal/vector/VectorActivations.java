@@ -73,27 +73,6 @@ public final class VectorActivations implements ActivationKernels {
 
   // ---------------------------------------------------------------- lane-wise building blocks
 
-  /** {@code 0.5 x erfc(-x/√2)} with erfc from Numerical Recipes' {@code erfcc} (see {@code Erf}). */
-  static FloatVector geluErf(FloatVector v) {
-    // t = 1 / (1 + 0.5 |z|), z = -x/√2
-    FloatVector one = FloatVector.broadcast(FLOAT, 1f);
-    FloatVector t = one.div(v.abs().fma(HALF_INV_SQRT2, 1f));
-    FloatVector p = t.fma(0.17087277f, -0.82215223f);
-    p = t.fma(p, FloatVector.broadcast(FLOAT, 1.48851587f));
-    p = t.fma(p, FloatVector.broadcast(FLOAT, -1.13520398f));
-    p = t.fma(p, FloatVector.broadcast(FLOAT, 0.27886807f));
-    p = t.fma(p, FloatVector.broadcast(FLOAT, -0.18628806f));
-    p = t.fma(p, FloatVector.broadcast(FLOAT, 0.09678418f));
-    p = t.fma(p, FloatVector.broadcast(FLOAT, 0.37409196f));
-    p = t.fma(p, FloatVector.broadcast(FLOAT, 1.00002368f));
-    p = t.fma(p, FloatVector.broadcast(FLOAT, -1.26551223f));
-    // -z² + poly = x (-x/2) + poly, one rounding
-    FloatVector r = t.mul(exp(v.fma(v.mul(-0.5f), p)));
-    // erfc(z) = r for z >= 0 (x <= 0), 2 - r for z < 0 (x > 0)
-    FloatVector erfc = r.blend(r.neg().add(2f), v.compare(VectorOperators.GT, 0f));
-    return v.mul(0.5f).mul(erfc);
-  }
-
   /** {@code x sigmoid(2u)}, {@code 2u = x (A + B x²)}. */
   static FloatVector geluTanh(FloatVector v) {
     return v.mul(sigmoidFast(v.mul(v).fma(GELU_TANH_B, GELU_TANH_A).mul(v)));
@@ -319,11 +298,50 @@ public final class VectorActivations implements ActivationKernels {
     }
   }
 
+  /**
+   * {@code 0.5 x erfc(-x/√2)} with erfc from Numerical Recipes' {@code erfcc} (see {@code Erf}), the
+   * erfc polynomial and its {@code exp} (the same operations as {@link #exp}) written out in the
+   * loop: as helpers taking a vector they were left as calls once this loop was inlined into a
+   * large encoder method (BERT4Rec's, PinnerFormer's blocks in a JVM that had run other models), and
+   * each call boxed its vectors - about 250 KB per BERT4Rec request.
+   */
   @Override
   public void geluErf(float[] x, int xOff, float[] y, int yOff, int n) {
     int i = 0;
+    FloatVector one = FloatVector.broadcast(FLOAT, 1f);
     for (; i + V <= n; i += V) {
-      geluErf(FloatVector.fromArray(FLOAT, x, xOff + i)).intoArray(y, yOff + i);
+      FloatVector v = FloatVector.fromArray(FLOAT, x, xOff + i);
+      // t = 1 / (1 + 0.5 |z|), z = -x/√2
+      FloatVector t = one.div(v.abs().fma(HALF_INV_SQRT2, 1f));
+      FloatVector p = t.fma(0.17087277f, -0.82215223f);
+      p = t.fma(p, FloatVector.broadcast(FLOAT, 1.48851587f));
+      p = t.fma(p, FloatVector.broadcast(FLOAT, -1.13520398f));
+      p = t.fma(p, FloatVector.broadcast(FLOAT, 0.27886807f));
+      p = t.fma(p, FloatVector.broadcast(FLOAT, -0.18628806f));
+      p = t.fma(p, FloatVector.broadcast(FLOAT, 0.09678418f));
+      p = t.fma(p, FloatVector.broadcast(FLOAT, 0.37409196f));
+      p = t.fma(p, FloatVector.broadcast(FLOAT, 1.00002368f));
+      p = t.fma(p, FloatVector.broadcast(FLOAT, -1.26551223f));
+      // -z² + poly = x (-x/2) + poly, one rounding; e = exp(that) as in exp(FloatVector)
+      FloatVector u = v.fma(v.mul(-0.5f), p);
+      FloatVector c = u.max(EXP_MIN);
+      FloatVector k = c.fma(LOG2E, ROUND_MAGIC);            // 1.5 2^23 + n
+      FloatVector nf = k.sub(ROUND_MAGIC);
+      FloatVector rr = nf.fma(FloatVector.broadcast(FLOAT, -LN2_HI), c);
+      rr = nf.fma(FloatVector.broadcast(FLOAT, -LN2_LO), rr);
+      FloatVector q = rr.fma(EXP_P0, EXP_P1);
+      q = rr.fma(q, FloatVector.broadcast(FLOAT, EXP_P2));
+      q = rr.fma(q, FloatVector.broadcast(FLOAT, EXP_P3));
+      q = rr.fma(q, FloatVector.broadcast(FLOAT, EXP_P4));
+      q = rr.fma(q, FloatVector.broadcast(FLOAT, EXP_P5));
+      q = rr.mul(rr).fma(q, rr.add(1f));                     // 1 + r + r² P(r)
+      FloatVector pow2n = k.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23)
+          .reinterpretAsFloats();
+      FloatVector e = q.mul(pow2n).blend(0f, u.compare(VectorOperators.LT, EXP_MIN));
+      FloatVector r = t.mul(e);
+      // erfc(z) = r for z >= 0 (x <= 0), 2 - r for z < 0 (x > 0)
+      FloatVector erfc = r.blend(r.neg().add(2f), v.compare(VectorOperators.GT, 0f));
+      v.mul(0.5f).mul(erfc).intoArray(y, yOff + i);
     }
     if (i < n) {
       TAIL.geluErf(x, xOff + i, y, yOff + i, n - i);   // see TAIL
