@@ -42,7 +42,8 @@ public class Gru4RecBenchmark {
   @Param({"50", "200", "1000"})
   public int L;
 
-  @Param({"100"})
+  /** Candidates per request (the append and rescore paths compute the user embedding only). */
+  @Param({"100", "1000"})
   public int B;
 
   private static final int N_ITEMS = 100;

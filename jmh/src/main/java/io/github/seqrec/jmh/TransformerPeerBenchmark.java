@@ -1,0 +1,121 @@
+package io.github.seqrec.jmh;
+
+import ai.onnxruntime.OrtException;
+import io.github.seqrec.models.Candidates;
+import io.github.seqrec.models.Models;
+import io.github.seqrec.models.SequentialModel;
+import io.github.seqrec.models.UserHistory;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.BenchmarkParams;
+
+/**
+ * SASRec, BERT4Rec and HSTU, seqrec against ONNX Runtime Java on the committed exports
+ * ({@code golden/models/export_onnx_transformer.py}: {@code sasrec.onnx}, {@code bert4rec.onnx},
+ * {@code hstu.onnx}, golden weights baked in, opset 17; ORT fuses the attention where it can).
+ * One request = one user's history of L actions (the golden max_len is 200; BERT4Rec appends its
+ * [MASK], so L = 199 fills every model's window) and B candidates. ORT as in {@link PeerBenchmark}
+ * (ALL_OPT, one intra-op thread, tensors made per call); seqrec on the calling thread. Setup checks
+ * that both give the same logits before anything is timed.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(jvmArgsAppend = {BenchData.VECTOR_MODULE, BenchData.VECTOR, "-Xms1g", "-Xmx1g"})
+public class TransformerPeerBenchmark {
+  @Param({"sasrec", "bert4rec", "hstu"})
+  public String model;
+
+  @Param({"100", "1000"})
+  public int B;
+
+  @Param({"199"})
+  public int L;
+
+  private static final int N_ITEMS = 300;
+
+  SequentialModel seqrec;
+  SequentialModel.Workspace ws;
+  UserHistory history;
+  Candidates candidates;
+  float[] logits;
+
+  OrtPeer ort;
+  long[] histItems;
+  long[] histTimes;
+  long requestTime;
+  long[] candItems;
+
+  @Setup
+  public void setup(BenchmarkParams params) throws Exception {
+    SplittableRandom random = new SplittableRandom(23);
+    int[] items = new int[L];
+    long[] times = new long[L];
+    long t = 1_600_000_000L;
+    for (int i = 0; i < L; i++) {
+      items[i] = 1 + random.nextInt(N_ITEMS);
+      t += 1 + random.nextInt(100_000);
+      times[i] = t;
+    }
+    requestTime = t + 60;
+    int[] cItems = new int[B];
+    for (int i = 0; i < B; i++) {
+      cItems[i] = 1 + random.nextInt(N_ITEMS);
+    }
+    history = UserHistory.of(items, L).timestamps(times).requestTime(requestTime).build();
+    candidates = Candidates.of(cItems);
+    seqrec = Models.load(model, BenchData.resource("golden/models/" + model + "/weights.safetensors"), Map.of());
+    ws = seqrec.newWorkspace();
+    logits = new float[B];
+    ort = new OrtPeer(model, 1);
+    histItems = OrtPeer.toLongs(items);
+    histTimes = times;
+    candItems = OrtPeer.toLongs(cItems);
+    OrtPeer.assertAgree(model, seqrec().clone(), ort());
+    BenchData.warmUp(params == null || params.getBenchmark().endsWith(".seqrec") ? this::seqrec : this::ort, 1500);
+  }
+
+  @TearDown
+  public void tearDown() throws OrtException {
+    ort.close();
+  }
+
+  /** Per-request FLOPs depend on each model's layers; the report shows times only. */
+  public static Work workPerOp(Map<String, String> params) {
+    return null;
+  }
+
+  @Benchmark
+  public float[] seqrec() {
+    seqrec.score(history, candidates, ws, logits, 0);
+    return logits;
+  }
+
+  @Benchmark
+  public float[] onnxRuntime() throws OrtException {
+    return ort();
+  }
+
+  private float[] ort() throws OrtException {
+    OrtPeer.Inputs in = ort.inputs().longs("hist_items", histItems, L);
+    if (model.equals("hstu")) {
+      in.longs("hist_times", histTimes, L);
+    }
+    in.longs("hist_len", new long[] {L}, 1);
+    if (model.equals("hstu")) {
+      in.longs("request_time", new long[] {requestTime}, 1);
+    }
+    return in.longs("cand_items", candItems, B).run();
+  }
+}
