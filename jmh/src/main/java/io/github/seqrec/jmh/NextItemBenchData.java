@@ -39,9 +39,10 @@ final class NextItemBenchData {
 
   /**
    * {@code name} with a catalogue of {@code items} items: for the embedding models, the golden
-   * weights with every item-indexed table (first dimension {@code n_items + 1}) redrawn at
-   * {@code items + 1} rows; for the Markov chain, a chain fitted on random sequences (2 * 10^6
-   * transitions) over {@code items} items.
+   * weights with every item-indexed table (first dimension {@code n_items + 1}; BERT4Rec's
+   * {@code n_items + 2}, with its mask token) redrawn at {@code items + 1} (+ 1) rows; for the
+   * Markov chain, a chain fitted on random sequences (2 * 10^6 transitions) over {@code items}
+   * items.
    */
   static SequentialModel withCatalogue(String name, int items, SplittableRandom random) throws Exception {
     if (name.equals("markov")) {
@@ -53,13 +54,15 @@ final class NextItemBenchData {
       tensors = new LinkedHashMap<>(st.toTensors());
       metadata = new LinkedHashMap<>(st.metadata());
     }
-    int goldenRows = Integer.parseInt(metadata.get("n_items")) + 1;
+    // BERT4Rec's item table and output bias carry one more row after the catalogue: the mask token
+    int tokenRows = name.equals("bert4rec") ? 1 : 0;
+    int goldenRows = Integer.parseInt(metadata.get("n_items")) + 1 + tokenRows;
     for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
       if (e.getValue() instanceof Tensor.F32 t && t.shape()[0] == goldenRows) {
         int[] shape = t.shape().clone();
-        shape[0] = items + 1;
+        shape[0] = items + 1 + tokenRows;
         int rowWidth = t.data().length / goldenRows;
-        float[] values = BenchData.uniform(random, (items + 1) * rowWidth);
+        float[] values = BenchData.uniform(random, shape[0] * rowWidth);
         for (int i = 0; i < values.length; i++) {
           values[i] *= 0.1f;
         }

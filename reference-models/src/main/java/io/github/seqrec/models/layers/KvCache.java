@@ -7,9 +7,10 @@ package io.github.seqrec.models.layers;
  * value that {@link TransformerBlock} computed for position {@code i}; a block pass over rows
  * {@code [from, to)} reads rows {@code < from} and writes rows {@code [from, to)}.
  *
- * <p>Memory is linear in the capacity: per layer {@code capacity x (H dk + H dv)} floats, plus, for
- * HSTU's pointwise attention, the keys once more transposed per head ({@code H x dk x capacity}),
- * which its score GEMM reads. A cache is mutable and belongs to one sequence; it is not
+ * <p>Memory is linear in the capacity: per layer {@code capacity x (H dk + H dv)} floats, plus,
+ * where the owner asks for it, the keys once more transposed per head ({@code H x dk x capacity}),
+ * which the score GEMM reads as they are: HSTU's pointwise attention keeps them as computed, a
+ * softmax block (SASRec's per-user state) keeps them scaled by its {@code 1 / sqrt(dk)}. A cache is mutable and belongs to one sequence; it is not
  * thread-safe (one user's requests are serialised by the caller, as for any per-user state).
  */
 public final class KvCache {
@@ -27,7 +28,7 @@ public final class KvCache {
    * @param capacity      the most positions the cache holds (the model's maximum length)
    * @param keyWidth      {@code H dk}
    * @param valueWidth    {@code H dv}
-   * @param transposedKeys whether to keep the transposed key copy HSTU's attention reads
+   * @param transposedKeys whether to keep the transposed key copy the incremental attention reads
    */
   public KvCache(int layers, int capacity, int keyWidth, int valueWidth, boolean transposedKeys) {
     if (layers < 1 || capacity < 1 || keyWidth < 1 || valueWidth < 1) {

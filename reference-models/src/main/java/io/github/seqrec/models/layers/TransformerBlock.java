@@ -293,9 +293,16 @@ public final class TransformerBlock {
     }
     float[] keys = cache.keys[layer];
     float[] values = cache.values[layer];
+    float[] keysT = cache.keysTransposed == null ? null : cache.keysTransposed[layer];
+    int cap = cache.capacity;
     for (int r = 0; r < rows; r++) {
       System.arraycopy(s, qkvBuf + r * w + kw, keys, (from + r) * kw, kw);
       System.arraycopy(s, qkvBuf + r * w + 2 * kw, values, (from + r) * vw, vw);
+      if (keysT != null) {                     // column h dk + c' of K lands at (h dk + c') cap + i, scaled
+        for (int c = 0; c < kw; c++) {
+          keysT[c * cap + from + r] = scale * s[qkvBuf + r * w + kw + c];
+        }
+      }
     }
     int q0 = queryFrom - from;                 // first query row within this pass
     int qRows = to - queryFrom;
@@ -311,8 +318,12 @@ public final class TransformerBlock {
       for (int r = 0; r < qRows; r++) {
         int i = queryFrom + r;
         int seen = causal ? i + 1 : valid;     // causal: row i sees rows 0 .. i
-        Attention.targetAttention(s, qkvBuf + (q0 + r) * w, 1, keys, 0, values, 0, seen, seen, heads, dk, dv, scale,
-            null, 0, 0, 0, s, att + r * vw, s, attScratch);
+        if (keysT != null) {
+          attendTransposed(s, qkvBuf + (q0 + r) * w, keysT, cap, values, seen, s, att + r * vw, attScratch);
+        } else {
+          Attention.targetAttention(s, qkvBuf + (q0 + r) * w, 1, keys, 0, values, 0, seen, seen, heads, dk, dv,
+              scale, null, 0, 0, 0, s, att + r * vw, s, attScratch);
+        }
       }
     }
     int xq = xOff + q0 * d;
@@ -334,6 +345,21 @@ public final class TransformerBlock {
     Dense.linear(s, ffnBuf, qRows, ffn2, x, xq, true);
     if (placement == NormPlacement.POST) {
       Normalization.layerNorm(x, xq, x, xq, qRows, d, norm2Gamma, norm2Beta, eps);
+    }
+  }
+
+  /**
+   * One query row's softmax attention over the first {@code seen} cached rows, reading the cache's
+   * scaled transposed keys: per head, {@code softmax(q_h (s K_h)ᵀ) V_h} as the target-attention
+   * kernel computes it after its own transpose (the same GEMM, softmax and pooling GEMM).
+   */
+  private void attendTransposed(float[] q, int qOff, float[] keysT, int cap, float[] values, int seen, float[] out,
+                                int outOff, int panel) {
+    int vw = heads * dv;
+    for (int h = 0; h < heads; h++) {
+      Dense.gemm(q, qOff + h * dk, heads * dk, 1, dk, keysT, h * dk * cap, cap, seen, null, 0, q, panel, seen, false);
+      Activations.softmax(q, panel, q, panel, seen, seen);
+      Dense.gemm(q, panel, seen, 1, seen, values, h * dv, vw, dv, null, 0, out, outOff + h * dv, vw, false);
     }
   }
 
