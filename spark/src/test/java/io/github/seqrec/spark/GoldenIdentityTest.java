@@ -69,7 +69,7 @@ class GoldenIdentityTest {
       if (nextItem) {
         scorer = scorer.withTopK(K, true);
       }
-      Dataset<Row> input = spark.createDataFrame(rows, GoldenUsers.schema()).repartition(2);
+      Dataset<Row> input = spark.createDataFrame(rows, GoldenUsers.schema());
       List<Row> scored = new ArrayList<>(scorer.transform(input).collectAsList());
       scored.sort(Comparator.comparingInt(r -> r.getInt(r.fieldIndex("row_id"))));
       assertThat(scored).hasSize(users.size());
