@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorOperators;
  * kernels run their tail on the scalar definition instead, see {@code TAIL}).
  *
  * <p>Transcendentals are written out in exact lane-wise operations: {@code exp} is Cephes'
- * {@code expf} ({@link #exp}), tanh a rational function. Not the Vector API's lanewise {@code EXP}:
+ * {@code expf} ({@link #sigmoidPass}), tanh a rational function. Not the Vector API's lanewise {@code EXP}:
  * its SVML stub (C2) and its {@code Math.exp} fallback (interpreter, C1) differ in the last bit, so
  * a kernel's result would change when the JIT compiled it (see {@link Lanes} for the sums). Results
  * agree with the scalar definitions to about 1e-6 relative. Formulas are chosen so that float never
@@ -37,9 +37,9 @@ public final class VectorActivations implements ActivationKernels {
   private static final int ROW_BLOCK = 32;
   /**
    * The last {@code n % V} values of the transcendental kernels run the scalar definition. A
-   * masked vector tail calls its helper ({@code tanhRational}, {@code sigmoidFast}, ...) from a
-   * cold branch, which C2 does not inline; the helper's vectors are then boxed on every call that
-   * has a tail (DIEN's gates allocated 38 KB per request after warm-up that way).
+   * masked vector tail would need a second copy of the loop body or a helper taking vectors, which is
+   * called from a cold branch that C2 does not inline, and then boxes on every call that has a tail
+   * (DIEN's gates allocated 38 KB per request after warm-up that way).
    */
   private static final ScalarActivations TAIL = new ScalarActivations();
   private static final float HALF_INV_SQRT2 = (float) (0.5 / Math.sqrt(2.0));
@@ -71,45 +71,56 @@ public final class VectorActivations implements ActivationKernels {
   private static final float TANH_Q4 = 2.469975688e-02f;
   private static final float TANH_Q6 = 2.622249012e-04f;
 
-  // ---------------------------------------------------------------- lane-wise building blocks
-
-  /** {@code x sigmoid(2u)}, {@code 2u = x (A + B x²)}. */
-  static FloatVector geluTanh(FloatVector v) {
-    return v.mul(sigmoidFast(v.mul(v).fma(GELU_TANH_B, GELU_TANH_A).mul(v)));
-  }
-
   // ---------------------------------------------------------------- element-wise kernels
 
   /**
-   * {@code exp(t)} for {@code t <= 0} (sigmoid, log-softmax; erf-GELU's exponent reaches 3e-8, where
-   * {@code n = 0} and the polynomial alone holds), NaN kept: Cephes' {@code expf} as in {@link #diceBlock} ({@code t}
-   * clamped at {@code -87} so {@code 2^n} stays normal, {@code n = round(t log2 e)} by the
-   * {@code 1.5 2^23} trick, Cody-Waite {@code r = t - n ln 2}, degree-7 polynomial, about 1 ulp),
-   * and exactly 0 below the clamp (as {@code Math.exp} underflows). 13 FMA-pipe operations: on a
-   * Zen 3 core about 0.7 of the SVML {@code EXP} stub's time inside the sigmoid.
+   * The sigmoid kernel ({@link #sigmoidPass}). Like every kernel here it keeps its vectors inside
+   * one method and takes arrays: a vector passed to or returned from a helper that C2 does not inline
+   * (which depends on how large the model method that inlined the kernel already is, so on the
+   * order of compilation) is boxed, once per call (a CI run saw 4.4 MB per TWIN request from one
+   * such helper). {@code WorstCaseInliningTest} checks it with none of these methods inlined.
    */
-  private static FloatVector exp(FloatVector t) {
-    FloatVector c = t.max(EXP_MIN);
-    FloatVector k = c.fma(LOG2E, ROUND_MAGIC);            // 1.5 2^23 + n
-    FloatVector nf = k.sub(ROUND_MAGIC);
-    FloatVector r = nf.fma(FloatVector.broadcast(FLOAT, -LN2_HI), c);
-    r = nf.fma(FloatVector.broadcast(FLOAT, -LN2_LO), r);
-    FloatVector q = r.fma(EXP_P0, EXP_P1);
-    q = r.fma(q, FloatVector.broadcast(FLOAT, EXP_P2));
-    q = r.fma(q, FloatVector.broadcast(FLOAT, EXP_P3));
-    q = r.fma(q, FloatVector.broadcast(FLOAT, EXP_P4));
-    q = r.fma(q, FloatVector.broadcast(FLOAT, EXP_P5));
-    q = r.mul(r).fma(q, r.add(1f));                        // 1 + r + r² P(r)
-    FloatVector pow2n = k.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23)
-        .reinterpretAsFloats();
-    return q.mul(pow2n).blend(0f, t.compare(VectorOperators.LT, EXP_MIN));
+  @Override
+  public void sigmoid(float[] x, int xOff, float[] y, int yOff, int n) {
+    sigmoidPass(x, xOff, y, yOff, n, false, false);
+    if (n % V != 0) {
+      TAIL.sigmoid(x, xOff + n - n % V, y, yOff + n - n % V, n % V);   // see TAIL
+    }
   }
 
-  /** Overflow-free sigmoid on the written-out exp: {@code (x < 0 ? e : 1) / (1 + e)}, {@code e = exp(-|x|)}. */
-  private static FloatVector sigmoidFast(FloatVector v) {
-    FloatVector e = exp(v.abs().neg());
+  /**
+   * The whole vectors of {@code y = (times ? x : 1) sigmoid(gelu ? 2u : x)}, {@code 2u = x (A + B x²)}
+   * (sigmoid, SiLU, tanh-GELU): one loop, so the exp is written out once. Overflow-free sigmoid:
+   * {@code (z < 0 ? e : 1) / (1 + e)}, {@code e = exp(-|z|)}; the exp is Cephes' {@code expf} as in
+   * {@link #diceBlock} ({@code -|z|} clamped at {@code -87} so {@code 2^n} stays normal,
+   * {@code n = round(t log2 e)} by the {@code 1.5 2^23} trick, Cody-Waite {@code r = t - n ln 2},
+   * degree-7 polynomial, about 1 ulp, exactly 0 below the clamp), NaN kept: 13 FMA-pipe operations,
+   * on a Zen 3 core about 0.7 of the SVML {@code EXP} stub's time inside the sigmoid. The two flags
+   * are loop-invariant (C2 unswitches the loop on them). May run in place.
+   */
+  private static void sigmoidPass(float[] x, int xOff, float[] y, int yOff, int n, boolean gelu, boolean times) {
     FloatVector one = FloatVector.broadcast(FLOAT, 1f);
-    return one.blend(e, v.compare(VectorOperators.LT, 0f)).div(e.add(one));
+    for (int i = 0; i + V <= n; i += V) {
+      FloatVector v = FloatVector.fromArray(FLOAT, x, xOff + i);
+      FloatVector z = gelu ? v.mul(v).fma(GELU_TANH_B, GELU_TANH_A).mul(v) : v;
+      FloatVector t = z.abs().neg();
+      FloatVector c = t.max(EXP_MIN);
+      FloatVector k = c.fma(LOG2E, ROUND_MAGIC);            // 1.5 2^23 + n
+      FloatVector nf = k.sub(ROUND_MAGIC);
+      FloatVector r = nf.fma(FloatVector.broadcast(FLOAT, -LN2_HI), c);
+      r = nf.fma(FloatVector.broadcast(FLOAT, -LN2_LO), r);
+      FloatVector q = r.fma(EXP_P0, EXP_P1);
+      q = r.fma(q, FloatVector.broadcast(FLOAT, EXP_P2));
+      q = r.fma(q, FloatVector.broadcast(FLOAT, EXP_P3));
+      q = r.fma(q, FloatVector.broadcast(FLOAT, EXP_P4));
+      q = r.fma(q, FloatVector.broadcast(FLOAT, EXP_P5));
+      q = r.mul(r).fma(q, r.add(1f));                        // 1 + r + r² P(r)
+      FloatVector pow2n = k.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23)
+          .reinterpretAsFloats();
+      FloatVector e = q.mul(pow2n).blend(0f, t.compare(VectorOperators.LT, EXP_MIN));
+      FloatVector s = one.blend(e, z.compare(VectorOperators.LT, 0f)).div(e.add(one));
+      (times ? v.mul(s) : s).intoArray(y, yOff + i);
+    }
   }
 
   /**
@@ -121,44 +132,22 @@ public final class VectorActivations implements ActivationKernels {
    * 2 multiplies, 2 clamps and one division: on a Zen 3 core (AVX2) about a third of the time of
    * the SVML {@code TANH} stub, which was the largest single cost of DIEN's gates there.
    */
-  private static FloatVector tanhRational(FloatVector v) {
-    FloatVector x = v.max(-TANH_CLAMP).min(TANH_CLAMP);
-    FloatVector x2 = x.mul(x);
-    FloatVector p = x2.fma(TANH_P13, TANH_P11);
-    p = x2.fma(p, FloatVector.broadcast(FLOAT, TANH_P9));
-    p = x2.fma(p, FloatVector.broadcast(FLOAT, TANH_P7));
-    p = x2.fma(p, FloatVector.broadcast(FLOAT, TANH_P5));
-    p = x2.fma(p, FloatVector.broadcast(FLOAT, TANH_P3));
-    p = x2.fma(p, FloatVector.broadcast(FLOAT, 1f));
-    FloatVector q = x2.fma(TANH_Q6, TANH_Q4);
-    q = x2.fma(q, FloatVector.broadcast(FLOAT, TANH_Q2));
-    q = x2.fma(q, FloatVector.broadcast(FLOAT, 1f));
-    return p.mul(x).div(q);
-  }
-
-  /**
-   * The sigmoid kernel: unmasked body, one masked tail (with a mask in every iteration, once some
-   * call had a partial last vector, n = 72 from a GRU cell, the whole loop ran ~1.7x slower for
-   * every caller: 13.4 vs 7.8 ns per 16 lanes). The helpers above are small and inlined into this
-   * loop; the loop itself takes arrays, so nothing is boxed when a large model method does not
-   * inline it.
-   */
-  @Override
-  public void sigmoid(float[] x, int xOff, float[] y, int yOff, int n) {
-    int i = 0;
-    for (; i + V <= n; i += V) {
-      sigmoidFast(FloatVector.fromArray(FLOAT, x, xOff + i)).intoArray(y, yOff + i);
-    }
-    if (i < n) {
-      TAIL.sigmoid(x, xOff + i, y, yOff + i, n - i);   // see TAIL
-    }
-  }
-
   @Override
   public void tanh(float[] x, int xOff, float[] y, int yOff, int n) {
     int i = 0;
     for (; i + V <= n; i += V) {
-      tanhRational(FloatVector.fromArray(FLOAT, x, xOff + i)).intoArray(y, yOff + i);
+      FloatVector v = FloatVector.fromArray(FLOAT, x, xOff + i).max(-TANH_CLAMP).min(TANH_CLAMP);
+      FloatVector x2 = v.mul(v);
+      FloatVector p = x2.fma(TANH_P13, TANH_P11);
+      p = x2.fma(p, FloatVector.broadcast(FLOAT, TANH_P9));
+      p = x2.fma(p, FloatVector.broadcast(FLOAT, TANH_P7));
+      p = x2.fma(p, FloatVector.broadcast(FLOAT, TANH_P5));
+      p = x2.fma(p, FloatVector.broadcast(FLOAT, TANH_P3));
+      p = x2.fma(p, FloatVector.broadcast(FLOAT, 1f));
+      FloatVector q = x2.fma(TANH_Q6, TANH_Q4);
+      q = x2.fma(q, FloatVector.broadcast(FLOAT, TANH_Q2));
+      q = x2.fma(q, FloatVector.broadcast(FLOAT, 1f));
+      p.mul(v).div(q).intoArray(y, yOff + i);
     }
     if (i < n) {
       TAIL.tanh(x, xOff + i, y, yOff + i, n - i);   // see TAIL
@@ -300,7 +289,7 @@ public final class VectorActivations implements ActivationKernels {
 
   /**
    * {@code 0.5 x erfc(-x/√2)} with erfc from Numerical Recipes' {@code erfcc} (see {@code Erf}), the
-   * erfc polynomial and its {@code exp} (the same operations as {@link #exp}) written out in the
+   * erfc polynomial and its {@code exp} (the same operations as {@link #sigmoidPass}) written out in the
    * loop: as helpers taking a vector they were left as calls once this loop was inlined into a
    * large encoder method (BERT4Rec's, PinnerFormer's blocks in a JVM that had run other models), and
    * each call boxed its vectors - about 250 KB per BERT4Rec request.
@@ -322,7 +311,7 @@ public final class VectorActivations implements ActivationKernels {
       p = t.fma(p, FloatVector.broadcast(FLOAT, 0.37409196f));
       p = t.fma(p, FloatVector.broadcast(FLOAT, 1.00002368f));
       p = t.fma(p, FloatVector.broadcast(FLOAT, -1.26551223f));
-      // -z² + poly = x (-x/2) + poly, one rounding; e = exp(that) as in exp(FloatVector)
+      // -z² + poly = x (-x/2) + poly, one rounding; e = exp(that) as in sigmoidPass
       FloatVector u = v.fma(v.mul(-0.5f), p);
       FloatVector c = u.max(EXP_MIN);
       FloatVector k = c.fma(LOG2E, ROUND_MAGIC);            // 1.5 2^23 + n
@@ -348,26 +337,21 @@ public final class VectorActivations implements ActivationKernels {
     }
   }
 
+  /** {@code x sigmoid(2u)}, {@code 2u = x (A + B x²)} ({@link #sigmoidPass}). */
   @Override
   public void geluTanh(float[] x, int xOff, float[] y, int yOff, int n) {
-    int i = 0;
-    for (; i + V <= n; i += V) {
-      geluTanh(FloatVector.fromArray(FLOAT, x, xOff + i)).intoArray(y, yOff + i);
-    }
-    if (i < n) {
-      TAIL.geluTanh(x, xOff + i, y, yOff + i, n - i);   // see TAIL
+    sigmoidPass(x, xOff, y, yOff, n, true, true);
+    if (n % V != 0) {
+      TAIL.geluTanh(x, xOff + n - n % V, y, yOff + n - n % V, n % V);   // see TAIL
     }
   }
 
+  /** {@code x sigmoid(x)} ({@link #sigmoidPass}). */
   @Override
   public void silu(float[] x, int xOff, float[] y, int yOff, int n) {
-    int i = 0;
-    for (; i + V <= n; i += V) {
-      FloatVector v = FloatVector.fromArray(FLOAT, x, xOff + i);
-      v.mul(sigmoidFast(v)).intoArray(y, yOff + i);
-    }
-    if (i < n) {
-      TAIL.silu(x, xOff + i, y, yOff + i, n - i);   // see TAIL
+    sigmoidPass(x, xOff, y, yOff, n, false, true);
+    if (n % V != 0) {
+      TAIL.silu(x, xOff + n - n % V, y, yOff + n - n % V, n % V);   // see TAIL
     }
   }
 
@@ -398,7 +382,7 @@ public final class VectorActivations implements ActivationKernels {
     if (valid > 0) {
       float max = max(x, xOff, valid);
       // (x - max) - log(sum): exact next to the max, unlike x - (max + log(sum)) in float
-      float logSum = (float) Math.log(expSum(x, xOff, valid, max));
+      float logSum = (float) Math.log(expPass(x, xOff, null, 0, valid, max, false));
       shift(x, xOff, y, yOff, valid, max, logSum);
     }
     Arrays.fill(y, yOff + valid, yOff + n, Float.NEGATIVE_INFINITY);
@@ -419,16 +403,23 @@ public final class VectorActivations implements ActivationKernels {
     return m0.max(m1).reduceLanes(VectorOperators.MAX);
   }
 
-  /**
-   * {@code y = exp(x - max)}, the {@code n % V} tail on {@code Math.exp} lane by lane (see
-   * {@code TAIL}). The exp of {@link #exp} is written out in the loop, as in {@link #diceBlock}:
-   * softmax is inlined into the attention kernels, which are inlined into a model's forward pass,
-   * and past C2's node-count cutoff {@code exp(FloatVector)} stayed a call that boxed its vectors
-   * (1.5 MB per 10 SIM requests). Only Vector API methods, which are force-inlined, are called
-   * here; the sum is a second pass over y ({@link #sum}), which is in cache.
-   */
+  /** {@code y = exp(x - max)} ({@link #expPass}). */
   private static void expStore(float[] x, int xOff, float[] y, int yOff, int n, float max) {
+    expPass(x, xOff, y, yOff, n, max, true);
+  }
+
+  /**
+   * {@code exp(x - max)}, stored into y ({@code store}) or summed, nothing stored (log-softmax may
+   * run in place); the {@code n % V} tail on {@code Math.exp} lane by lane (see {@code TAIL}). The
+   * exp is the one of {@link #sigmoidPass}, written out in this loop: softmax is inlined into the
+   * attention kernels, which are inlined into a model's forward pass, and past C2's node-count cutoff
+   * an {@code exp(FloatVector)} helper stayed a call that boxed its vectors (1.5 MB per 10 SIM
+   * requests). Only Vector API methods, which are force-inlined, are called here; softmax sums in a
+   * second pass over y ({@link #sum}), which is in cache. Returns the sum (0 when storing).
+   */
+  private static float expPass(float[] x, int xOff, float[] y, int yOff, int n, float max, boolean store) {
     FloatVector mv = FloatVector.broadcast(FLOAT, max);
+    FloatVector acc = FloatVector.zero(FLOAT);
     int i = 0;
     for (; i + V <= n; i += V) {
       FloatVector t = FloatVector.fromArray(FLOAT, x, xOff + i).sub(mv);
@@ -445,11 +436,28 @@ public final class VectorActivations implements ActivationKernels {
       q = r.mul(r).fma(q, r.add(1f));                        // 1 + r + r² P(r)
       FloatVector pow2n = k.reinterpretAsInts().sub(ROUND_MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23)
           .reinterpretAsFloats();
-      q.mul(pow2n).blend(0f, t.compare(VectorOperators.LT, EXP_MIN)).intoArray(y, yOff + i);
+      FloatVector e = q.mul(pow2n).blend(0f, t.compare(VectorOperators.LT, EXP_MIN));
+      if (store) {
+        e.intoArray(y, yOff + i);
+      } else {
+        acc = acc.add(e);
+      }
     }
+    if (store) {
+      for (; i < n; i++) {
+        y[yOff + i] = (float) Math.exp(x[xOff + i] - max);
+      }
+      return 0f;
+    }
+    FloatVector h = acc; // lanes summed in a fixed order, see Lanes
+    h = Lanes.FOLD8 ? h.add(h.rearrange(Lanes.XOR8)) : h;
+    h = Lanes.FOLD4 ? h.add(h.rearrange(Lanes.XOR4)) : h;
+    h = Lanes.FOLD2 ? h.add(h.rearrange(Lanes.XOR2)) : h;
+    float sum = h.add(h.rearrange(Lanes.XOR1)).lane(0);
     for (; i < n; i++) {
-      y[yOff + i] = (float) Math.exp(x[xOff + i] - max);
+      sum += (float) Math.exp(x[xOff + i] - max);
     }
+    return sum;
   }
 
   /** The sum of {@code y[off .. off + n)}: vector lanes, then the tail, in a fixed order. */
@@ -466,28 +474,6 @@ public final class VectorActivations implements ActivationKernels {
     float sum = h.add(h.rearrange(Lanes.XOR1)).lane(0);
     for (; i < n; i++) {
       sum += y[off + i];
-    }
-    return sum;
-  }
-
-  /**
-   * The sum of {@code exp(x - max)}, nothing stored (log-softmax may run in place), the tail as in
-   * {@link #expStore}.
-   */
-  private static float expSum(float[] x, int xOff, int n, float max) {
-    FloatVector mv = FloatVector.broadcast(FLOAT, max);
-    FloatVector acc = FloatVector.zero(FLOAT);
-    int i = 0;
-    for (; i + V <= n; i += V) {
-      acc = acc.add(exp(FloatVector.fromArray(FLOAT, x, xOff + i).sub(mv)));
-    }
-    FloatVector h = acc; // lanes summed in a fixed order, see Lanes
-    h = Lanes.FOLD8 ? h.add(h.rearrange(Lanes.XOR8)) : h;
-    h = Lanes.FOLD4 ? h.add(h.rearrange(Lanes.XOR4)) : h;
-    h = Lanes.FOLD2 ? h.add(h.rearrange(Lanes.XOR2)) : h;
-    float sum = h.add(h.rearrange(Lanes.XOR1)).lane(0);
-    for (; i < n; i++) {
-      sum += (float) Math.exp(x[xOff + i] - max);
     }
     return sum;
   }

@@ -13,7 +13,6 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -158,33 +157,33 @@ public final class VectorHashing implements HashingKernels {
       }
       return;
     }
-    VectorMask<Integer> low = INT.indexInRange(0, LONG_LANES);
-    LongVector q0 = LongVector.broadcast(LONG, query[queryOff]);
-    LongVector q1 = LongVector.broadcast(LONG, query[queryOff + 1]);
-    LongVector q2 = words >= 4 ? LongVector.broadcast(LONG, query[queryOff + 2]) : q0;
-    LongVector q3 = words >= 4 ? LongVector.broadcast(LONG, query[queryOff + 3]) : q0;
     for (int pos = 0; pos < count; pos += BLOCK) {
       int at = blockedOff + pos * words;
       for (int h = 0; h < BLOCK && pos + h < count; h += LONG_LANES) {
-        LongVector acc = switch (words) {
-          case 2 -> blockDistances2(blocked, at + h, q0, q1);
-          case 4 -> blockDistances4(blocked, at + h, q0, q1, q2, q3);
-          default -> blockDistances(query, queryOff, words, blocked, at + h);
-        };
-        IntVector d = (IntVector) acc.convertShape(VectorOperators.L2I, INT, 0);
-        int left = count - pos - h;
-        d.intoArray(out, outOff + pos + h, left >= LONG_LANES ? low : INT.indexInRange(0, left));
+        blockDistances(query, queryOff, words, blocked, at + h, 0, out, outOff + pos + h, count - pos - h);
       }
     }
   }
 
-  private static LongVector blockDistances2(long[] bl, int at, LongVector q0, LongVector q1) {
-    return pc(bl, at, q0).add(pc(bl, at + BLOCK, q1));
-  }
-
-  private static LongVector blockDistances4(long[] bl, int at, LongVector q0, LongVector q1, LongVector q2,
-                                            LongVector q3) {
-    return pc(bl, at, q0).add(pc(bl, at + BLOCK, q1)).add(pc(bl, at + 2 * BLOCK, q2)).add(pc(bl, at + 3 * BLOCK, q3));
+  /**
+   * The Hamming distances of the LONG_LANES candidates whose word 0 is at {@code blocked[at]}: stored
+   * into {@code out} (its first {@code min(left, LONG_LANES)} entries) when {@code out} is not null;
+   * returns the lanes below {@code cut} as bits. Vectors stay inside this method: one passed to or
+   * returned from a helper that C2 does not inline is boxed on every call.
+   */
+  private static long blockDistances(long[] q, int qAt, int words, long[] blocked, int at, int cut, int[] out,
+                                     int outOff, int left) {
+    LongVector acc = LongVector.fromArray(LONG, blocked, at)
+        .lanewise(VectorOperators.XOR, q[qAt]).lanewise(VectorOperators.BIT_COUNT);
+    for (int w = 1; w < words; w++) {
+      acc = acc.add(LongVector.fromArray(LONG, blocked, at + w * BLOCK)
+          .lanewise(VectorOperators.XOR, q[qAt + w]).lanewise(VectorOperators.BIT_COUNT));
+    }
+    if (out != null) {
+      IntVector d = (IntVector) acc.convertShape(VectorOperators.L2I, INT, 0);
+      d.intoArray(out, outOff, INT.indexInRange(0, Math.min(left, LONG_LANES)));
+    }
+    return acc.compare(VectorOperators.LT, cut).toLong();
   }
 
   private static int rowDistance(long[] q, int qAt, int words, long[] sigs, int at) {
@@ -206,20 +205,6 @@ public final class VectorHashing implements HashingKernels {
       dist += Long.bitCount(q[qAt + w] ^ blocked[at + w * BLOCK]);
     }
     return dist;
-  }
-
-  /** popcount(word XOR query) of LONG_LANES candidates. */
-  private static LongVector pc(long[] a, int at, LongVector q) {
-    return LongVector.fromArray(LONG, a, at).lanewise(VectorOperators.XOR, q).lanewise(VectorOperators.BIT_COUNT);
-  }
-
-  /** Distances of the LONG_LANES candidates whose word 0 is at {@code blocked[at]}. */
-  private static LongVector blockDistances(long[] q, int qAt, int words, long[] blocked, int at) {
-    LongVector acc = pc(blocked, at, LongVector.broadcast(LONG, q[qAt]));
-    for (int w = 1; w < words; w++) {
-      acc = acc.add(pc(blocked, at + w * BLOCK, LongVector.broadcast(LONG, q[qAt + w])));
-    }
-    return acc;
   }
 
   // ---------------------------------------------------------------- top-k
@@ -366,11 +351,7 @@ public final class VectorHashing implements HashingKernels {
     } else {
       int pos = from;
       while (pos < to && st[base + LEFT] > 0) {
-        pos = switch (words) {
-          case 2 -> nextHitBlocked2(q, qAt, sigs, sOff, pos, to, limit);
-          case 4 -> nextHitBlocked4(q, qAt, sigs, sOff, pos, to, limit);
-          default -> nextHitBlockedN(q, qAt, words, sigs, sOff, pos, to, limit);
-        };
+        pos = nextHitBlocked(q, qAt, words, sigs, sOff, pos, to, limit);
         for (int l = pos; l < Math.min(to, pos + BLOCK); l++) {
           place(distance(q, qAt, words, sigs, sOff, true, l), l, st, base, idx, iOff, dist, dOff);
         }
@@ -511,8 +492,13 @@ public final class VectorHashing implements HashingKernels {
     LongVector cv = LongVector.broadcast(LONG, cut);
     for (int i = from; i < end; i += 4 * LONG_LANES) {
       int at = sOff + i;
-      LongVector c = pc(sigs, at, qv).min(pc(sigs, at + LONG_LANES, qv))
-          .min(pc(sigs, at + 2 * LONG_LANES, qv).min(pc(sigs, at + 3 * LONG_LANES, qv)));
+      // popcount(word XOR query), written out: a helper taking vectors is boxed where not inlined
+      LongVector c0 = LongVector.fromArray(LONG, sigs, at).lanewise(VectorOperators.XOR, qv);
+      LongVector c1 = LongVector.fromArray(LONG, sigs, at + LONG_LANES).lanewise(VectorOperators.XOR, qv);
+      LongVector c2 = LongVector.fromArray(LONG, sigs, at + 2 * LONG_LANES).lanewise(VectorOperators.XOR, qv);
+      LongVector c3 = LongVector.fromArray(LONG, sigs, at + 3 * LONG_LANES).lanewise(VectorOperators.XOR, qv);
+      LongVector c = c0.lanewise(VectorOperators.BIT_COUNT).min(c1.lanewise(VectorOperators.BIT_COUNT))
+          .min(c2.lanewise(VectorOperators.BIT_COUNT).min(c3.lanewise(VectorOperators.BIT_COUNT)));
       if (c.compare(VectorOperators.LT, cv).anyTrue()) {
         return i;
       }
@@ -524,10 +510,15 @@ public final class VectorHashing implements HashingKernels {
   private static int admitGroup64(long q, long[] sigs, int sOff, int i, int k, int m, int cap, int cut,
                                   int[] st, int base) {
     LongVector qv = LongVector.broadcast(LONG, q);
-    LongVector c0 = pc(sigs, sOff + i, qv);
-    LongVector c1 = pc(sigs, sOff + i + LONG_LANES, qv);
-    LongVector c2 = pc(sigs, sOff + i + 2 * LONG_LANES, qv);
-    LongVector c3 = pc(sigs, sOff + i + 3 * LONG_LANES, qv);
+    int at = sOff + i; // popcount(word XOR query), written out as in nextHit64
+    LongVector c0 = LongVector.fromArray(LONG, sigs, at).lanewise(VectorOperators.XOR, qv)
+        .lanewise(VectorOperators.BIT_COUNT);
+    LongVector c1 = LongVector.fromArray(LONG, sigs, at + LONG_LANES).lanewise(VectorOperators.XOR, qv)
+        .lanewise(VectorOperators.BIT_COUNT);
+    LongVector c2 = LongVector.fromArray(LONG, sigs, at + 2 * LONG_LANES).lanewise(VectorOperators.XOR, qv)
+        .lanewise(VectorOperators.BIT_COUNT);
+    LongVector c3 = LongVector.fromArray(LONG, sigs, at + 3 * LONG_LANES).lanewise(VectorOperators.XOR, qv)
+        .lanewise(VectorOperators.BIT_COUNT);
     if (!c0.min(c1).min(c2.min(c3)).compare(VectorOperators.LT, cut).anyTrue()) {
       return cut;
     }
@@ -563,11 +554,7 @@ public final class VectorHashing implements HashingKernels {
     int dense = denseEnd(k, m, cut, from, to);
     for (int pos = from; pos < to; pos += BLOCK) { // one admitBlock call site, as in scan64
       if (pos >= dense) {
-        pos = switch (words) {
-          case 2 -> nextHitBlocked2(q, qAt, bl, bOff, pos, to, cut);
-          case 4 -> nextHitBlocked4(q, qAt, bl, bOff, pos, to, cut);
-          default -> nextHitBlockedN(q, qAt, words, bl, bOff, pos, to, cut);
-        };
+        pos = nextHitBlocked(q, qAt, words, bl, bOff, pos, to, cut);
         if (pos >= to) {
           break;
         }
@@ -582,52 +569,20 @@ public final class VectorHashing implements HashingKernels {
                                 int cap, int cut, int[] st, int base) {
     int at = bOff + pos * words;
     for (int h = 0; h < BLOCK; h += LONG_LANES) {
-      VectorMask<Long> hit = blockDistances(q, qAt, words, bl, at + h).compare(VectorOperators.LT, cut);
-      if (hit.anyTrue()) {
-        cut = admitBlocked(hit.toLong(), q, qAt, words, bl, at + h, pos + h, to, k, m, cap, cut, st, base);
+      long hit = blockDistances(q, qAt, words, bl, at + h, cut, null, 0, 0);
+      if (hit != 0) {
+        cut = admitBlocked(hit, q, qAt, words, bl, at + h, pos + h, to, k, m, cap, cut, st, base);
       }
     }
     return cut;
   }
 
   /** The first block position in [pos, to) holding a distance below cut (padding lanes included); else to. */
-  private static int nextHitBlocked2(long[] q, int qAt, long[] bl, int bOff, int pos, int to, int cut) {
-    LongVector q0 = LongVector.broadcast(LONG, q[qAt]);
-    LongVector q1 = LongVector.broadcast(LONG, q[qAt + 1]);
-    LongVector cv = LongVector.broadcast(LONG, cut);
-    for (; pos < to; pos += BLOCK) {
-      int at = bOff + pos * 2;
-      for (int h = 0; h < BLOCK; h += LONG_LANES) {
-        if (blockDistances2(bl, at + h, q0, q1).compare(VectorOperators.LT, cv).anyTrue()) {
-          return pos;
-        }
-      }
-    }
-    return to;
-  }
-
-  private static int nextHitBlocked4(long[] q, int qAt, long[] bl, int bOff, int pos, int to, int cut) {
-    LongVector q0 = LongVector.broadcast(LONG, q[qAt]);
-    LongVector q1 = LongVector.broadcast(LONG, q[qAt + 1]);
-    LongVector q2 = LongVector.broadcast(LONG, q[qAt + 2]);
-    LongVector q3 = LongVector.broadcast(LONG, q[qAt + 3]);
-    LongVector cv = LongVector.broadcast(LONG, cut);
-    for (; pos < to; pos += BLOCK) {
-      int at = bOff + pos * 4;
-      for (int h = 0; h < BLOCK; h += LONG_LANES) {
-        if (blockDistances4(bl, at + h, q0, q1, q2, q3).compare(VectorOperators.LT, cv).anyTrue()) {
-          return pos;
-        }
-      }
-    }
-    return to;
-  }
-
-  private static int nextHitBlockedN(long[] q, int qAt, int words, long[] bl, int bOff, int pos, int to, int cut) {
+  private static int nextHitBlocked(long[] q, int qAt, int words, long[] bl, int bOff, int pos, int to, int cut) {
     for (; pos < to; pos += BLOCK) {
       int at = bOff + pos * words;
       for (int h = 0; h < BLOCK; h += LONG_LANES) {
-        if (blockDistances(q, qAt, words, bl, at + h).compare(VectorOperators.LT, cut).anyTrue()) {
+        if (blockDistances(q, qAt, words, bl, at + h, cut, null, 0, 0) != 0) {
           return pos;
         }
       }

@@ -19,6 +19,14 @@ import jdk.incubator.vector.VectorShape;
  * passed (the constructor is package-private: nothing but that guarded lookup creates one); the
  * constructor touches the Vector API once so that any failure to link or intrinsify
  * surfaces here, inside the guarded lookup, rather than in the middle of a kernel (JDK-8309727).
+ *
+ * <p>The rule of every class in this package: a vector or mask never crosses a call to one of our
+ * own methods, as argument or result. Helpers take and return arrays and primitives (a mask leaves
+ * as {@code toLong()} bits). Vector API methods are force-inlined; ours are inlined only while the
+ * compiling method's budget lasts, which depends on what the model method around the kernel has
+ * already inlined, so on the order of compilation, and a vector crossing a call that was not
+ * inlined is boxed on every call. Reference-models' surefire execution {@code worst-case-inlining}
+ * runs every allocation check with none of this package's methods inlined.
  */
 public final class VectorKernelProvider extends KernelProvider {
   private final DenseKernels dense;
