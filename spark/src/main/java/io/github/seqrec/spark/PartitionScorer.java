@@ -9,7 +9,11 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.util.LongAccumulator;
 
-/** The task side of {@link SeqrecScorer#transform}: one {@link RowScorer} per partition, rows scored as they stream through. */
+/**
+ * The task side of {@link SeqrecScorer#transform}: one {@link RowScorer} per partition; rows are
+ * read {@link RowScorer#BATCH} at a time as they stream through, scored together and handed on in
+ * their order.
+ */
 final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
   @Serial
   private static final long serialVersionUID = 1L;
@@ -32,18 +36,40 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
     TaskContext task = TaskContext.get();
     int partition = task == null ? 0 : task.partitionId();
     RowScorer scorer = new RowScorer(loaded.model(), plan, partition, badRows);
+    Row[] in = new Row[RowScorer.BATCH];
+    Row[] out = new Row[RowScorer.BATCH];
     return new Iterator<>() {
+      private int next;
+      private int count;
+
       @Override
       public boolean hasNext() {
-        return rows.hasNext();
+        return next < count || rows.hasNext();
       }
 
       @Override
       public Row next() {
-        if (!rows.hasNext()) {
+        if (next == count) {
+          fill();
+        }
+        Row row = out[next];
+        out[next++] = null;
+        return row;
+      }
+
+      private void fill() {
+        int n = 0;
+        while (n < in.length && rows.hasNext()) {
+          in[n++] = rows.next();
+        }
+        if (n == 0) {
           throw new NoSuchElementException();
         }
-        return scorer.score(rows.next());
+        next = 0;
+        count = 0;
+        scorer.scoreBatch(in, n, out);
+        java.util.Arrays.fill(in, 0, n, null);
+        count = n;
       }
     };
   }

@@ -5,18 +5,26 @@ import io.github.seqrec.models.HistoryField;
 import io.github.seqrec.models.NextItemModel;
 import io.github.seqrec.models.SequentialModel;
 import io.github.seqrec.models.UserHistory;
+import io.github.seqrec.models.layers.Catalogue;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.util.LongAccumulator;
 
 /**
- * Scores the rows of one partition, one at a time, on one thread: one workspace and one set of
- * scratch arrays (grown to the longest row seen) for the whole partition, so a row costs Spark's
- * own row objects, a small {@link UserHistory} and {@link Candidates} wrapper and the output arrays.
+ * Scores the rows of one partition, in batches of up to {@link #BATCH}, on one thread: one workspace
+ * and {@link #BATCH} sets of history scratch arrays (grown to the longest row seen) for the whole
+ * partition, so a row costs Spark's own row objects, a small {@link UserHistory} and
+ * {@link Candidates} wrapper and the output arrays. Each row's candidates are scored by one
+ * {@link SequentialModel#score} call (the model batches over the candidates); the catalogue top-k of
+ * a next-item model goes through the batch {@link NextItemModel#recommend(UserHistory[], int, boolean,
+ * SequentialModel.Workspace, int[], float[], int[])}, which reads the item table once per
+ * {@link Catalogue#USER_BLOCK} users instead of once per user.
  */
 final class RowScorer {
   private static final HistoryField[] FIELDS = HistoryField.values();
+  /** Rows scored together: one block of the catalogue top-k. */
+  static final int BATCH = Catalogue.USER_BLOCK;
 
   private final SequentialModel model;
   private final NextItemModel nextItem;
@@ -26,11 +34,18 @@ final class RowScorer {
   private final SequentialModel.Workspace workspace;
   private final int outputWidth;
 
-  private final Object[] fieldScratch = new Object[FIELDS.length];
+  /** History arrays of each batch slot (the histories of one batch are alive together). */
+  private final Object[][] fieldScratch = new Object[BATCH][FIELDS.length];
   private int[] candItems = new int[0];
   private int[] candCates = new int[0];
   private final int[] topIds;
   private final float[] topScores;
+  private final int[] topCounts = new int[BATCH];
+  private final UserHistory[] histories = new UserHistory[BATCH];
+  private final UserHistory[] fullBatch = new UserHistory[BATCH];
+  private final int[] rowOfUser = new int[BATCH];
+  private final Object[][] outs = new Object[BATCH][];
+  private final long[] numbers = new long[BATCH];
   private long rowNumber;
 
   RowScorer(SequentialModel model, RowPlan plan, int partition, LongAccumulator badRows) {
@@ -41,15 +56,17 @@ final class RowScorer {
     this.badRows = badRows;
     this.workspace = model.newWorkspace();
     this.outputWidth = plan.outputSchema().fields().length;
-    this.topIds = new int[plan.topK()];
-    this.topScores = new float[plan.topK()];
-    for (HistoryField field : FIELDS) {
-      if (plan.fieldIndex()[field.ordinal()] >= 0) {
-        fieldScratch[field.ordinal()] = switch (field.valueType()) {
-          case INT -> new int[0];
-          case LONG -> new long[0];
-          case FLOAT -> new float[0];
-        };
+    this.topIds = new int[BATCH * plan.topK()];
+    this.topScores = new float[BATCH * plan.topK()];
+    for (Object[] slot : fieldScratch) {
+      for (HistoryField field : FIELDS) {
+        if (plan.fieldIndex()[field.ordinal()] >= 0) {
+          slot[field.ordinal()] = switch (field.valueType()) {
+            case INT -> new int[0];
+            case LONG -> new long[0];
+            case FLOAT -> new float[0];
+          };
+        }
       }
     }
   }
@@ -65,45 +82,96 @@ final class RowScorer {
     }
   }
 
-  Row score(Row row) {
-    long number = rowNumber++;
-    Object[] out = new Object[outputWidth];
-    int n = plan.inputWidth();
-    for (int i = 0; i < n; i++) {
-      out[i] = row.get(i);
-    }
-    String column;
-    String reason;
-    IllegalArgumentException cause;
-    try {
-      UserHistory history = history(row);
-      Candidates candidates = candidates(row);
-      float[] logits = new float[candidates.count()];
+  /**
+   * Scores {@code rows[0 .. n)} ({@code n <= BATCH}) into {@code out[0 .. n)}, in order. A bad row is
+   * thrown as a {@link BadRowException} (fail-fast) or becomes an error row; the others of the
+   * batch are unaffected.
+   */
+  void scoreBatch(Row[] rows, int n, Row[] out) {
+    int inputs = plan.inputWidth();
+    int users = 0;
+    for (int r = 0; r < n; r++) {
+      Row row = rows[r];
+      long number = rowNumber++;
+      numbers[r] = number;
+      Object[] values = new Object[outputWidth];
+      for (int i = 0; i < inputs; i++) {
+        values[i] = row.get(i);
+      }
+      outs[r] = values;
       try {
-        model.score(history, candidates, workspace, logits, 0);
-        int at = n;
-        out[at++] = logits;
+        UserHistory history = history(row, r);
+        Candidates candidates = candidates(row);
+        float[] logits = new float[candidates.count()];
+        try {
+          model.score(history, candidates, workspace, logits, 0);
+        } catch (IllegalArgumentException e) {
+          out[r] = badRow(row, number, values, columnNamedBy(e.getMessage()), e.getMessage(), e);
+          continue;
+        }
+        int at = inputs;
+        values[at++] = logits;
         if (plan.probabilities()) {
           float[] p = logits.clone();
           SequentialModel.probabilities(p, 0, p.length);
-          out[at++] = p;
+          values[at] = p;
         }
-        if (plan.topK() > 0) {
-          int got = nextItem.recommend(history, plan.topK(), plan.excludeSeen(), workspace, topIds, 0, topScores, 0);
-          out[at++] = java.util.Arrays.copyOf(topIds, got);
-          out[at++] = java.util.Arrays.copyOf(topScores, got);
-        }
-        return RowFactory.create(out);
-      } catch (IllegalArgumentException e) {
-        column = columnNamedBy(e.getMessage());
-        reason = e.getMessage();
-        cause = e;
+        histories[users] = history;
+        rowOfUser[users++] = r;
+        out[r] = null; // made below, once the top-k is in
+      } catch (Shape e) {
+        out[r] = badRow(row, number, values, e.column, e.getMessage(), null);
       }
-    } catch (Shape e) {
-      column = e.column;
-      reason = e.getMessage();
-      cause = null;
     }
+    if (plan.topK() > 0 && users > 0) {
+      recommend(rows, users, out);
+    }
+    for (int u = 0; u < users; u++) {
+      int r = rowOfUser[u];
+      if (out[r] == null) {
+        out[r] = RowFactory.create(outs[r]);
+      }
+      histories[u] = null;
+    }
+    java.util.Arrays.fill(outs, 0, n, null);
+  }
+
+  /**
+   * The top-k columns of the batch's {@code users} scored rows, by the batch recommend. Every
+   * history already passed {@code score}'s checks, which are the same; should the batch call still
+   * reject one, the users are recommended one by one, so that only that row is bad (in {@code out}).
+   */
+  private void recommend(Row[] rows, int users, Row[] out) {
+    UserHistory[] batch = users == BATCH ? fullBatch : new UserHistory[users];
+    System.arraycopy(histories, 0, batch, 0, users);
+    int k = plan.topK();
+    try {
+      nextItem.recommend(batch, k, plan.excludeSeen(), workspace, topIds, topScores, topCounts);
+    } catch (IllegalArgumentException batchRejected) {
+      for (int u = 0; u < users; u++) {
+        try {
+          topCounts[u] = nextItem.recommend(histories[u], k, plan.excludeSeen(), workspace, topIds, u * k,
+              topScores, u * k);
+        } catch (IllegalArgumentException e) {
+          int r = rowOfUser[u];
+          out[r] = badRow(rows[r], numbers[r], outs[r], columnNamedBy(e.getMessage()), e.getMessage(), e);
+        }
+      }
+    } finally {
+      java.util.Arrays.fill(fullBatch, null);
+    }
+    int at = plan.inputWidth() + 1 + (plan.probabilities() ? 1 : 0);
+    for (int u = 0; u < users; u++) {
+      int r = rowOfUser[u];
+      if (out[r] == null) {
+        outs[r][at] = java.util.Arrays.copyOfRange(topIds, u * k, u * k + topCounts[u]);
+        outs[r][at + 1] = java.util.Arrays.copyOfRange(topScores, u * k, u * k + topCounts[u]);
+      }
+    }
+  }
+
+  /** The error row of a bad row ({@link BadRowMode#ERROR_COLUMN}), or the exception that fails the task. */
+  private Row badRow(Row row, long number, Object[] out, String column, String reason, IllegalArgumentException cause) {
     String key;
     String keyDescription;
     if (plan.keyIndex() >= 0) {
@@ -119,19 +187,19 @@ final class RowScorer {
       throw bad;
     }
     badRows.add(1);
-    for (int i = n; i < outputWidth - 1; i++) {
+    for (int i = plan.inputWidth(); i < outputWidth - 1; i++) {
       out[i] = null;
     }
     out[outputWidth - 1] = bad.getMessage();
     return RowFactory.create(out);
   }
 
-  private UserHistory history(Row row) throws Shape {
+  private UserHistory history(Row row, int slot) throws Shape {
     int itemsAt = plan.fieldIndex()[HistoryField.ITEM_IDS.ordinal()];
     String itemsColumn = plan.fieldColumn()[HistoryField.ITEM_IDS.ordinal()];
     List<Object> items = list(row, itemsAt, itemsColumn);
     int length = items.size();
-    int[] itemIds = (int[]) fill(HistoryField.ITEM_IDS, items, itemsColumn, length);
+    int[] itemIds = (int[]) fill(slot, HistoryField.ITEM_IDS, items, itemsColumn, length);
     UserHistory.Builder b = UserHistory.of(itemIds, length);
     for (HistoryField field : FIELDS) {
       int at = plan.fieldIndex()[field.ordinal()];
@@ -146,7 +214,7 @@ final class RowScorer {
             + (field.perActionRow() ? plan.crossDim() + " per action x " : "one per action, ") + "'" + itemsColumn
             + "' has " + length + " actions)");
       }
-      b.field(field, fill(field, values, column, values.size()));
+      b.field(field, fill(slot, field, values, column, values.size()));
     }
     if (plan.crossDim() > 0) {
       b.crossDim(plan.crossDim());
@@ -193,8 +261,9 @@ final class RowScorer {
     return new Candidates(count, candItems, cates);
   }
 
-  /** The field's scratch array, grown when needed, holding {@code values}. */
-  private Object fill(HistoryField field, List<Object> values, String column, int size) throws Shape {
+  /** The field's scratch array of batch slot {@code slot}, grown when needed, holding {@code values}. */
+  private Object fill(int slot, HistoryField field, List<Object> values, String column, int size) throws Shape {
+    Object[] fieldScratch = this.fieldScratch[slot];
     int f = field.ordinal();
     switch (field.valueType()) {
       case INT -> {

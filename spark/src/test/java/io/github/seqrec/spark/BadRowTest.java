@@ -5,13 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.seqrec.models.Candidates;
 import io.github.seqrec.models.Models;
+import io.github.seqrec.models.NextItemModel;
 import io.github.seqrec.models.SequentialModel;
 import io.github.seqrec.models.UserHistory;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.apache.spark.SparkException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -127,6 +130,71 @@ class BadRowTest {
         assertThat(GoldenIdentityTest.bits(GoldenIdentityTest.floats(r.getList(logits))))
             .containsExactly(GoldenIdentityTest.bits(expected));
       }
+    }
+  }
+
+  /**
+   * 40 GRU4Rec users in one partition, so more than one {@link RowScorer#BATCH} of the batch
+   * recommend, with out-of-vocabulary items in rows 5 and 33: those two rows get the error, and
+   * every other row of their batches the top-k and logits the direct API gives that user alone.
+   */
+  @Test
+  void aBadRowInABatchSparesTheOthersOfTheBatch() throws Exception {
+    Path weights = GoldenUsers.ROOT.resolve("gru4rec/weights.safetensors");
+    NextItemModel gru = (NextItemModel) Models.load("gru4rec", weights, Map.of());
+    int users = 40;
+    int k = 10;
+    List<Integer> badRows = List.of(5, 33);
+    Random random = new Random(16);
+    List<UserHistory> histories = new ArrayList<>();
+    List<Candidates> candidates = new ArrayList<>();
+    List<Row> rows = new ArrayList<>();
+    for (int u = 0; u < users; u++) {
+      int[] items = new int[1 + random.nextInt(12)];
+      for (int i = 0; i < items.length; i++) {
+        items[i] = 1 + random.nextInt(gru.catalogueSize() - 1);
+      }
+      if (badRows.contains(u)) {
+        items[items.length - 1] = gru.catalogueSize() + u;
+      }
+      UserHistory h = UserHistory.of(items, items.length).build();
+      Candidates c = Candidates.of(new int[] {1 + u % 7, 2 + u % 5, 3});
+      histories.add(h);
+      candidates.add(c);
+      rows.add(GoldenUsers.row(u, h, c));
+    }
+    assertThat(users).isGreaterThan(RowScorer.BATCH);
+    LongAccumulator bad = spark.sparkContext().longAccumulator("bad gru4rec rows");
+    Dataset<Row> input = spark.createDataFrame(rows, GoldenUsers.schema()).coalesce(1);
+    List<Row> out = new ArrayList<>(SeqrecScorer.forModel("gru4rec", weights.toUri().toString(), Map.of())
+        .withKeyColumn("row_id").withTopK(k, false).withMode(BadRowMode.ERROR_COLUMN, bad)
+        .transform(input).collectAsList());
+    out.sort(Comparator.comparingInt(r -> r.getInt(0)));
+    assertThat(out).hasSize(users);
+    assertThat(bad.value()).isEqualTo(2L);
+    SequentialModel.Workspace ws = gru.newWorkspace();
+    for (Row r : out) {
+      int u = r.getInt(0);
+      String error = r.getString(r.fieldIndex("error"));
+      if (badRows.contains(u)) {
+        assertThat(error).contains("row row_id=" + u).contains("column 'history_items'")
+            .contains(String.valueOf(gru.catalogueSize() + u));
+        assertThat(r.isNullAt(r.fieldIndex("logits"))).isTrue();
+        assertThat(r.isNullAt(r.fieldIndex("topk_items"))).isTrue();
+        continue;
+      }
+      assertThat(error).as("row " + u).isNull();
+      float[] logits = new float[3];
+      gru.score(histories.get(u), candidates.get(u), ws, logits, 0);
+      assertThat(GoldenIdentityTest.bits(GoldenIdentityTest.floats(r.getList(r.fieldIndex("logits")))))
+          .as("row " + u + " logits").containsExactly(GoldenIdentityTest.bits(logits));
+      int[] ids = new int[k];
+      float[] scores = new float[k];
+      int n = gru.recommend(histories.get(u), k, false, ws, ids, 0, scores, 0);
+      List<Integer> gotIds = r.getList(r.fieldIndex("topk_items"));
+      assertThat(gotIds).as("row " + u + " top-k").containsExactly(Arrays.stream(ids, 0, n).boxed().toArray(Integer[]::new));
+      assertThat(GoldenIdentityTest.bits(GoldenIdentityTest.floats(r.getList(r.fieldIndex("topk_scores")))))
+          .as("row " + u + " top-k scores").containsExactly(GoldenIdentityTest.bits(Arrays.copyOf(scores, n)));
     }
   }
 
