@@ -21,9 +21,12 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
- * Caser and NextItNet, seqrec against ONNX Runtime Java on the committed exports
+ * Caser, NextItNet, FPMC and RRN, seqrec against ONNX Runtime Java on the committed exports
  * ({@code caser.onnx}: the L = 5 window, a user id and C candidates; {@code nextitnet.onnx}: L
- * valid actions and C candidates), both with the golden weights. One request = one user and B
+ * valid actions and C candidates; {@code fpmc.onnx}: user id, L actions, their count and C
+ * candidates; {@code rrn.onnx}: user id, L = 50 actions with ratings and timestamps, C candidates,
+ * the weekly steps grouped inside the graph and the LSTM unrolled over the 50 actions, advancing at
+ * each step's last action), all with the golden weights. One request = one user and B
  * candidates. ORT is set up as in {@link PeerBenchmark} (ALL_OPT, one intra-op thread, tensors
  * made and closed per call); seqrec scores on the calling thread. NextItNet at L = 50 is inside
  * its receptive field (55), so both peers do the whole network; ORT has no way to skip the
@@ -35,7 +38,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(jvmArgsAppend = {BenchData.VECTOR_MODULE, BenchData.VECTOR, "-Xms1g", "-Xmx1g"})
 public class NextItemPeerBenchmark {
-  @Param({"caser", "nextitnet"})
+  @Param({"caser", "nextitnet", "fpmc", "rrn"})
   public String model;
 
   @Param({"100", "1000"})
@@ -45,9 +48,7 @@ public class NextItemPeerBenchmark {
   @Param({"50"})
   public int L;
 
-  private static final int N_ITEMS = 200;
   private static final int CASER_WINDOW = 5;
-  private static final int USER = 7;
 
   SequentialModel seqrec;
   SequentialModel.Workspace ws;
@@ -59,19 +60,31 @@ public class NextItemPeerBenchmark {
   long[] histItems;
   long[] window;
   long[] candItems;
+  long[] ratings;
+  long[] times;
 
   @Setup
   public void setup(BenchmarkParams params) throws Exception {
     SplittableRandom random = new SplittableRandom(7);
+    int nItems = NextItemBenchData.goldenItems(model);
     int[] items = new int[L];
     for (int i = 0; i < L; i++) {
-      items[i] = 1 + random.nextInt(N_ITEMS);
+      items[i] = 1 + random.nextInt(nItems);
     }
     int[] cItems = new int[B];
     for (int i = 0; i < B; i++) {
-      cItems[i] = 1 + random.nextInt(N_ITEMS);
+      cItems[i] = 1 + random.nextInt(nItems);
     }
-    history = UserHistory.of(items, L).userId(USER).build();
+    // RRN reads ratings 1..5 as action types and groups one action a day into weekly steps
+    int[] actionTypes = new int[L];
+    times = new long[L];
+    for (int i = 0; i < L; i++) {
+      actionTypes[i] = 1 + (items[i] + i) % 5;
+      times[i] = NextItemBenchData.FIRST_TIME + NextItemBenchData.DAY * i;
+    }
+    ratings = OrtPeer.toLongs(actionTypes);
+    history = UserHistory.of(items, L).actionTypes(actionTypes).timestamps(times).userId(NextItemBenchData.USER)
+        .build();
     candidates = Candidates.of(cItems);
     seqrec = Models.load(model, BenchData.resource("golden/models/" + model + "/weights.safetensors"), Map.of());
     ws = seqrec.newWorkspace();
@@ -101,16 +114,30 @@ public class NextItemPeerBenchmark {
   }
 
   private float[] ort() throws OrtException {
-    if (model.equals("caser")) {
-      return ort.inputs()
+    long[] user = {NextItemBenchData.USER};
+    return switch (model) {
+      case "caser" -> ort.inputs()
           .longs("window", window, CASER_WINDOW)
-          .longs("user_id", new long[] {USER}, 1)
+          .longs("user_id", user, 1)
           .longs("cand_items", candItems, B)
           .run();
-    }
-    return ort.inputs()
-        .longs("hist_items", histItems, L)
-        .longs("cand_items", candItems, B)
-        .run();
+      case "fpmc" -> ort.inputs()
+          .longs("user_id", user, 1)
+          .longs("hist_items", histItems, L)
+          .longs("hist_len", new long[] {L}, 1)
+          .longs("cand_items", candItems, B)
+          .run();
+      case "rrn" -> ort.inputs()
+          .longs("user_id", user, 1)
+          .longs("hist_items", histItems, L)
+          .longs("hist_actions", ratings, L)
+          .longs("hist_times", times, L)
+          .longs("cand_items", candItems, B)
+          .run();
+      default -> ort.inputs()
+          .longs("hist_items", histItems, L)
+          .longs("cand_items", candItems, B)
+          .run();
+    };
   }
 }

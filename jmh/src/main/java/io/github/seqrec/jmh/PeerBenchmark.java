@@ -26,7 +26,11 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 /**
  * seqrec against ONNX Runtime Java on the same model: the PyTorch reference exported to ONNX
  * (golden weights baked in) and the seqrec model loaded from the same weights. One request = one
- * user's history of L actions and B candidates; per-request latency.
+ * user's history of L actions and B candidates; per-request latency. DIN, DIEN and TIM on
+ * {@code golden/models/export_onnx.py}'s exports; SURGE on {@code export_onnx_nextitem.py}'s
+ * {@code surge.onnx}, whose graph is built for L = 50 valid actions (the item graph, its
+ * sparsification threshold and the cluster pooling computed in the graph; the per-candidate AUGRU
+ * unrolled over the 50 positions, advancing at the kept ones).
  *
  * <p>Fair play: ORT gets direct buffers, {@code ALL_OPT}, tensors created and closed per call as a
  * service does, and {@code threads} intra-op threads (spinning off); seqrec scores on the calling
@@ -38,7 +42,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(jvmArgsAppend = {BenchData.VECTOR_MODULE, BenchData.VECTOR, "-Xms1g", "-Xmx1g"})
 public class PeerBenchmark {
-  @Param({"din", "dien", "tim"})
+  @Param({"din", "dien", "tim", "surge"})
   public String model;
 
   @Param({"100", "1000"})
@@ -136,11 +140,13 @@ public class PeerBenchmark {
   }
 
   private float[] ort() throws OrtException {
-    return ort.inputs()
+    OrtPeer.Inputs in = ort.inputs()
         .longs("hist_items", histItems, L)
-        .longs("hist_cates", histCates, L)
-        .longs("hist_len", new long[] {L}, 1)
-        .longs("cand_items", candItems, B)
+        .longs("hist_cates", histCates, L);
+    if (!model.equals("surge")) {
+      in.longs("hist_len", new long[] {L}, 1);
+    }
+    return in.longs("cand_items", candItems, B)
         .longs("cand_cates", candCates, B)
         .run();
   }
