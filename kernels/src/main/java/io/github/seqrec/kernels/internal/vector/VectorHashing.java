@@ -13,6 +13,7 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -157,10 +158,62 @@ public final class VectorHashing implements HashingKernels {
       }
       return;
     }
+    if (words == 2) {
+      distancesBlocked2(query, queryOff, blocked, blockedOff, count, out, outOff);
+    } else if (words == 4) {
+      distancesBlocked4(query, queryOff, blocked, blockedOff, count, out, outOff);
+    } else {
+      for (int pos = 0; pos < count; pos += BLOCK) {
+        int at = blockedOff + pos * words;
+        for (int h = 0; h < BLOCK && pos + h < count; h += LONG_LANES) {
+          blockDistances(query, queryOff, words, blocked, at + h, 0, out, outOff + pos + h, count - pos - h);
+        }
+      }
+    }
+  }
+
+  // The 128- and 256-bit loops below keep the query words broadcast in registers for the whole scan
+  // and write the popcounts out: the generic word loop re-broadcasts per word and vector and ran
+  // 1.35x (distances) to 1.8x (top-k) slower at m = 256 (HashingBenchmark, AVX2).
+
+  private static void distancesBlocked2(long[] q, int qAt, long[] bl, int bOff, int count, int[] out, int outOff) {
+    VectorMask<Integer> low = INT.indexInRange(0, LONG_LANES);
+    LongVector q0 = LongVector.broadcast(LONG, q[qAt]);
+    LongVector q1 = LongVector.broadcast(LONG, q[qAt + 1]);
     for (int pos = 0; pos < count; pos += BLOCK) {
-      int at = blockedOff + pos * words;
+      int at = bOff + pos * 2;
       for (int h = 0; h < BLOCK && pos + h < count; h += LONG_LANES) {
-        blockDistances(query, queryOff, words, blocked, at + h, 0, out, outOff + pos + h, count - pos - h);
+        LongVector d = LongVector.fromArray(LONG, bl, at + h).lanewise(VectorOperators.XOR, q0)
+            .lanewise(VectorOperators.BIT_COUNT)
+            .add(LongVector.fromArray(LONG, bl, at + BLOCK + h).lanewise(VectorOperators.XOR, q1)
+                .lanewise(VectorOperators.BIT_COUNT));
+        int left = count - pos - h;
+        ((IntVector) d.convertShape(VectorOperators.L2I, INT, 0))
+            .intoArray(out, outOff + pos + h, left >= LONG_LANES ? low : INT.indexInRange(0, left));
+      }
+    }
+  }
+
+  private static void distancesBlocked4(long[] q, int qAt, long[] bl, int bOff, int count, int[] out, int outOff) {
+    VectorMask<Integer> low = INT.indexInRange(0, LONG_LANES);
+    LongVector q0 = LongVector.broadcast(LONG, q[qAt]);
+    LongVector q1 = LongVector.broadcast(LONG, q[qAt + 1]);
+    LongVector q2 = LongVector.broadcast(LONG, q[qAt + 2]);
+    LongVector q3 = LongVector.broadcast(LONG, q[qAt + 3]);
+    for (int pos = 0; pos < count; pos += BLOCK) {
+      int at = bOff + pos * 4;
+      for (int h = 0; h < BLOCK && pos + h < count; h += LONG_LANES) {
+        LongVector d01 = LongVector.fromArray(LONG, bl, at + h).lanewise(VectorOperators.XOR, q0)
+            .lanewise(VectorOperators.BIT_COUNT)
+            .add(LongVector.fromArray(LONG, bl, at + BLOCK + h).lanewise(VectorOperators.XOR, q1)
+                .lanewise(VectorOperators.BIT_COUNT));
+        LongVector d23 = LongVector.fromArray(LONG, bl, at + 2 * BLOCK + h).lanewise(VectorOperators.XOR, q2)
+            .lanewise(VectorOperators.BIT_COUNT)
+            .add(LongVector.fromArray(LONG, bl, at + 3 * BLOCK + h).lanewise(VectorOperators.XOR, q3)
+                .lanewise(VectorOperators.BIT_COUNT));
+        int left = count - pos - h;
+        ((IntVector) d01.add(d23).convertShape(VectorOperators.L2I, INT, 0))
+            .intoArray(out, outOff + pos + h, left >= LONG_LANES ? low : INT.indexInRange(0, left));
       }
     }
   }
@@ -579,10 +632,60 @@ public final class VectorHashing implements HashingKernels {
 
   /** The first block position in [pos, to) holding a distance below cut (padding lanes included); else to. */
   private static int nextHitBlocked(long[] q, int qAt, int words, long[] bl, int bOff, int pos, int to, int cut) {
+    if (words == 2) {
+      return nextHitBlocked2(q, qAt, bl, bOff, pos, to, cut);
+    }
+    if (words == 4) {
+      return nextHitBlocked4(q, qAt, bl, bOff, pos, to, cut);
+    }
     for (; pos < to; pos += BLOCK) {
       int at = bOff + pos * words;
       for (int h = 0; h < BLOCK; h += LONG_LANES) {
         if (blockDistances(q, qAt, words, bl, at + h, cut, null, 0, 0) != 0) {
+          return pos;
+        }
+      }
+    }
+    return to;
+  }
+
+  private static int nextHitBlocked2(long[] q, int qAt, long[] bl, int bOff, int pos, int to, int cut) {
+    LongVector q0 = LongVector.broadcast(LONG, q[qAt]);
+    LongVector q1 = LongVector.broadcast(LONG, q[qAt + 1]);
+    LongVector cv = LongVector.broadcast(LONG, cut);
+    for (; pos < to; pos += BLOCK) {
+      int at = bOff + pos * 2;
+      for (int h = 0; h < BLOCK; h += LONG_LANES) {
+        LongVector d = LongVector.fromArray(LONG, bl, at + h).lanewise(VectorOperators.XOR, q0)
+            .lanewise(VectorOperators.BIT_COUNT)
+            .add(LongVector.fromArray(LONG, bl, at + BLOCK + h).lanewise(VectorOperators.XOR, q1)
+                .lanewise(VectorOperators.BIT_COUNT));
+        if (d.compare(VectorOperators.LT, cv).anyTrue()) {
+          return pos;
+        }
+      }
+    }
+    return to;
+  }
+
+  private static int nextHitBlocked4(long[] q, int qAt, long[] bl, int bOff, int pos, int to, int cut) {
+    LongVector q0 = LongVector.broadcast(LONG, q[qAt]);
+    LongVector q1 = LongVector.broadcast(LONG, q[qAt + 1]);
+    LongVector q2 = LongVector.broadcast(LONG, q[qAt + 2]);
+    LongVector q3 = LongVector.broadcast(LONG, q[qAt + 3]);
+    LongVector cv = LongVector.broadcast(LONG, cut);
+    for (; pos < to; pos += BLOCK) {
+      int at = bOff + pos * 4;
+      for (int h = 0; h < BLOCK; h += LONG_LANES) {
+        LongVector d01 = LongVector.fromArray(LONG, bl, at + h).lanewise(VectorOperators.XOR, q0)
+            .lanewise(VectorOperators.BIT_COUNT)
+            .add(LongVector.fromArray(LONG, bl, at + BLOCK + h).lanewise(VectorOperators.XOR, q1)
+                .lanewise(VectorOperators.BIT_COUNT));
+        LongVector d23 = LongVector.fromArray(LONG, bl, at + 2 * BLOCK + h).lanewise(VectorOperators.XOR, q2)
+            .lanewise(VectorOperators.BIT_COUNT)
+            .add(LongVector.fromArray(LONG, bl, at + 3 * BLOCK + h).lanewise(VectorOperators.XOR, q3)
+                .lanewise(VectorOperators.BIT_COUNT));
+        if (d01.add(d23).compare(VectorOperators.LT, cv).anyTrue()) {
           return pos;
         }
       }
