@@ -245,6 +245,54 @@ public final class TransformerBlock {
   public void forward(float[] x, int xOff, int from, int to, int queryFrom, boolean causal, int valid,
                       float[] keyBias, KvCache cache, int layer, long[] times, int timesOff, long nextOfLast,
                       float[] scratch, int scratchOff) {
+    checkPass(from, to, queryFrom, causal, valid, cache, layer);
+    int rows = to - from;
+    int qkvBuf = scratchOff;
+    int att = qkvBuf + rows * qkvWidth();
+    int tmp = att + rows * heads * dv;
+    int rest = tmp + rows * d;
+    if (hstu) {
+      forwardHstu(x, xOff, from, to, queryFrom, cache, layer, times, timesOff, nextOfLast, scratch, qkvBuf, att, tmp,
+          rest);
+    } else {
+      projectSoftmax(x, xOff, rows, scratch, qkvBuf, tmp);
+      attendAndFeedForward(x, xOff, from, to, queryFrom, causal, valid, keyBias, cache, layer, scratch, qkvBuf, att,
+          tmp, rest);
+    }
+  }
+
+  /**
+   * A bidirectional pass of a softmax block over rows {@code [0, rows)} whose projection the caller
+   * supplies in two parts: {@code [Q | K | V]} of row t = {@code rowTerms[t] + sharedTerm} (row t
+   * at {@code rowTermsOff + t * (2 H dk + H dv)}; the bias in either part). TransAct's first layer:
+   * token t is {@code [history_t; candidate]}, so {@code W [h_t; c] + b = (W_h h_t + b) + W_c c},
+   * the first computed once per request and the second once per candidate. The rest of the block
+   * is {@link #forward}'s; {@code x} still holds the rows' inputs (the residual reads them).
+   */
+  public void forwardSplitProjection(float[] x, int xOff, int rows, float[] rowTerms, int rowTermsOff,
+                                     float[] sharedTerm, int sharedOff, int valid, float[] keyBias, KvCache cache,
+                                     int layer, float[] scratch, int scratchOff) {
+    if (hstu || placement != NormPlacement.POST) {
+      throw new IllegalArgumentException("a split projection is defined for post-LN softmax blocks only (their "
+          + "projection reads x itself)");
+    }
+    checkPass(0, rows, 0, false, valid, cache, layer);
+    int w = qkvWidth();
+    int qkvBuf = scratchOff;
+    int att = qkvBuf + rows * w;
+    int tmp = att + rows * heads * dv;
+    int rest = tmp + rows * d;
+    for (int r = 0; r < rows; r++) {
+      int dst = qkvBuf + r * w;
+      int src = rowTermsOff + r * w;
+      for (int j = 0; j < w; j++) {
+        scratch[dst + j] = rowTerms[src + j] + sharedTerm[sharedOff + j];
+      }
+    }
+    attendAndFeedForward(x, xOff, 0, rows, 0, false, valid, keyBias, cache, layer, scratch, qkvBuf, att, tmp, rest);
+  }
+
+  private void checkPass(int from, int to, int queryFrom, boolean causal, int valid, KvCache cache, int layer) {
     int rows = to - from;
     if (queryFrom < from || queryFrom >= to) {
       throw new IllegalArgumentException("queryFrom must be in [from = " + from + ", to = " + to + "), got " + queryFrom);
@@ -264,33 +312,26 @@ public final class TransformerBlock {
       throw new IllegalArgumentException("cache does not fit this block (key width " + cache.keyWidth + ", value width "
           + cache.valueWidth + ", layers " + cache.layers + ", layer " + layer + ")");
     }
-    int qkvBuf = scratchOff;
-    int att = qkvBuf + rows * qkvWidth();
-    int tmp = att + rows * heads * dv;
-    int rest = tmp + rows * d;
-    if (hstu) {
-      forwardHstu(x, xOff, from, to, queryFrom, cache, layer, times, timesOff, nextOfLast, scratch, qkvBuf, att, tmp,
-          rest);
-    } else {
-      forwardSoftmax(x, xOff, from, to, queryFrom, causal, valid, keyBias, cache, layer, scratch, qkvBuf, att, tmp,
-          rest);
-    }
   }
 
-  private void forwardSoftmax(float[] x, int xOff, int from, int to, int queryFrom, boolean causal, int valid,
-                              float[] keyBias, KvCache cache, int layer, float[] s, int qkvBuf, int att, int tmp,
-                              int rest) {
-    int rows = to - from;
-    int w = qkvWidth();
-    int kw = heads * dk;
-    int vw = heads * dv;
-    // [Q | K | V] = y W_qkvᵀ + b with y = x (post-LN) or LN_1(x) (pre-LN): one GEMM
+  /** [Q | K | V] = y W_qkvᵀ + b with y = x (post-LN) or LN_1(x) (pre-LN): one GEMM into s[qkvBuf ..]. */
+  private void projectSoftmax(float[] x, int xOff, int rows, float[] s, int qkvBuf, int tmp) {
     if (placement == NormPlacement.PRE) {
       Normalization.layerNorm(x, xOff, s, tmp, rows, d, norm1Gamma, norm1Beta, eps);
       Dense.linear(s, tmp, rows, qkv, s, qkvBuf, false);
     } else {
       Dense.linear(x, xOff, rows, qkv, s, qkvBuf, false);
     }
+  }
+
+  /** A softmax block after its projection: cache the keys and values, attend, W_o, the norms and the FFN. */
+  private void attendAndFeedForward(float[] x, int xOff, int from, int to, int queryFrom, boolean causal, int valid,
+                                    float[] keyBias, KvCache cache, int layer, float[] s, int qkvBuf, int att, int tmp,
+                                    int rest) {
+    int rows = to - from;
+    int w = qkvWidth();
+    int kw = heads * dk;
+    int vw = heads * dv;
     float[] keys = cache.keys[layer];
     float[] values = cache.values[layer];
     float[] keysT = cache.keysTransposed == null ? null : cache.keysTransposed[layer];
