@@ -1,7 +1,7 @@
 /**
  * seqrec's reference models: the model API ({@code io.github.seqrec.models}), one package per
  * family of the survey ({@code .nextitem}, {@code .ctr}, {@code .lifelong}, {@code .transformer}),
- * leave-one-out evaluation ({@code .eval}), the demo world ({@code .demo}), the shared blocks ({@code .layers}), safetensors I/O and the tensor records.
+ * leave-one-out evaluation ({@code .eval}), the demo world ({@code .demo}), the shared blocks ({@code .layers}), safetensors I/O, the tensor records and the data-only PyTorch checkpoint reader ({@code .torch}).
  * The {@code seqrec} command line ({@code .cli}) is not API: it is opened to picocli, which
  * reads its annotated fields reflectively, and runs from the shaded {@code seqrec.jar} on the
  * class path.
@@ -21,6 +21,7 @@ module io.github.seqrec.models {
   exports io.github.seqrec.models.demo;
   exports io.github.seqrec.models.safetensors;
   exports io.github.seqrec.models.tensors;
+  exports io.github.seqrec.models.torch;
 
   opens io.github.seqrec.models.cli to info.picocli;
 }
