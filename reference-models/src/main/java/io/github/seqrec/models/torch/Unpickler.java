@@ -717,6 +717,9 @@ final class Unpickler {
     ArrayDeque<Frame> path = new ArrayDeque<>();
     Set<Object> onPath = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     Set<Object> done = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    if (root instanceof Storage s) {
+      throw bareStorage(s);
+    }
     java.util.Iterator<?> rootChildren = children(root);
     if (rootChildren == null) {
       return;
@@ -732,6 +735,9 @@ final class Unpickler {
         continue;
       }
       Object c = f.children().next();
+      if (c instanceof Storage s) {
+        throw bareStorage(s);
+      }
       java.util.Iterator<?> cc = children(c);
       if (cc == null || done.contains(c)) {
         continue;
@@ -747,6 +753,12 @@ final class Unpickler {
       path.push(new Frame(c, cc, f.depth() + 1));
       onPath.add(c);
     }
+  }
+
+  private TorchCheckpointFormatException bareStorage(Storage s) {
+    opAt = in.length;
+    return fail("a bare storage (" + s.type() + " of " + s.numel() + ") outside a tensor, which is not read;"
+        + " save tensors instead");
   }
 
   private static java.util.Iterator<?> children(Object v) {

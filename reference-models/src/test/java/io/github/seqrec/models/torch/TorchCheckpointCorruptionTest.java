@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * TorchCheckpointFormatException}; no other exception or error. Seeded, so a failure replays.
  */
 class TorchCheckpointCorruptionTest {
-  private static final int TRIALS = 600;
+  private static final int TRIALS = 900;
   private static final List<String> FIXTURES = List.of("linear_embedding_gru", "dtypes", "views",
       "recbole_style", "whole_module");
 
@@ -111,7 +111,19 @@ class TorchCheckpointCorruptionTest {
       String pkl = pickleName(e);
       byte[] pickle = e.get(pkl).clone();
       String what = FIXTURES.get(which) + " trial " + trial + ": ";
-      switch (random.nextInt(5)) {
+      switch (random.nextInt(6)) {
+        case 5 -> {
+          // an opcode of the subset (or near it) inserted: SETITEM over None, APPEND, TUPLE3, ...
+          byte[] ops = "}])(NsuaetqhjKMJG\u0085\u0086\u0087\u0088\u0089\u0094Rb.Q0123".getBytes(
+              java.nio.charset.StandardCharsets.ISO_8859_1);
+          int at = random.nextInt(pickle.length);
+          byte[] grown = new byte[pickle.length + 1];
+          System.arraycopy(pickle, 0, grown, 0, at);
+          grown[at] = ops[random.nextInt(ops.length)];
+          System.arraycopy(pickle, at, grown, at + 1, pickle.length - at);
+          e.put(pkl, grown);
+          what += "opcode 0x" + Integer.toHexString(grown[at] & 0xff) + " inserted at " + at;
+        }
         case 0 -> {
           int flips = 1 + random.nextInt(4);
           for (int i = 0; i < flips; i++) {

@@ -162,6 +162,14 @@ class TorchCheckpointHostileTest {
     assertRejected(withPickle(bytes(0x80, 2, '}', ']', 'N', 's', '.'), Map.of()), "unhashable key a list");
     assertRejected(withPickle(bytes(0x80, 2, 0x8c, 2, 0xc3, 0x28, '.'), Map.of()), "not valid UTF-8");
     assertRejected(withPickle(bytes(0x80, 2, "cos", '.'), Map.of()), "newline-terminated");
+    // None as a value, appended and set, is data (List.of would have refused it)
+    Object v = TorchCheckpoint.read(withPickle(bytes(0x80, 2, '}', str("k"), 'N', 's', str("l"), ']', 'N', 'a', 's', '.'),
+        Map.of())).value();
+    assertThat(v).isEqualTo(new LinkedHashMap<>(java.util.Collections.singletonMap("k", null)) {{
+      put("l", new java.util.ArrayList<>(java.util.Collections.singletonList(null)));
+    }});
+    assertRejected(withPickle(bytes(0x80, 2, '(', str("storage"), "ctorch\nFloatStorage\n", str("0"), str("cpu"),
+        'K', 1, 't', 'Q', '.'), Map.of("0", floats(1))), "bare storage");
   }
 
   @Test
