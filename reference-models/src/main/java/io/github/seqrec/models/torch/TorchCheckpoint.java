@@ -169,6 +169,7 @@ public final class TorchCheckpoint {
     try (ZipFile zip = new ZipFile(path.toFile())) {
       Archive archive = new Archive(path, zip, fileSize);
       int version = archive.version();
+      archive.checkByteOrder();
       byte[] pickle = archive.entry("data.pkl", MAX_PICKLE_BYTES);
       Object value = new Unpickler(path, pickle, archive).run();
       return new TorchCheckpoint(path, value, version);
@@ -350,6 +351,17 @@ public final class TorchCheckpoint {
       } catch (NumberFormatException e) {
         throw new TorchCheckpointFormatException(path, "entry " + top + name
             + " should hold a positive integer, found '" + (text.length() > 20 ? text.substring(0, 20) : text) + "'");
+      }
+    }
+
+    /** PyTorch 2.1+ records the byte order; storages are read little-endian only. */
+    void checkByteOrder() throws TorchCheckpointFormatException {
+      if (entries.containsKey(top + "byteorder")) {
+        String order = new String(entry("byteorder", 16), StandardCharsets.US_ASCII).strip();
+        if (!order.equals("little")) {
+          throw new TorchCheckpointFormatException(path, "storages in byte order '"
+              + (order.length() > 16 ? order.substring(0, 16) : order) + "', expected 'little'");
+        }
       }
     }
 

@@ -298,6 +298,22 @@ final class Unpickler {
         }
         return new Opaque(g.module(), g.name(), a);
       }
+      case "_codecs.encode" -> {
+        // protocol 2 writes a Python 3 bytes object as _codecs.encode(text, 'latin1')
+        if (a.size() == 2 && a.get(0) instanceof String text && a.get(1) instanceof String enc
+            && (enc.equals("latin1") || enc.equals("latin-1"))) {
+          byte[] b = new byte[text.length()];
+          for (int i = 0; i < b.length; i++) {
+            char c = text.charAt(i);
+            if (c > 0xff) {
+              throw fail("_codecs.encode(..., 'latin1') of a character above U+00FF");
+            }
+            b[i] = (byte) c;
+          }
+          return b;
+        }
+        return new Opaque(g.module(), g.name(), a);
+      }
       case "torch.device" -> {
         if (a.size() >= 1 && a.get(0) instanceof String s) {
           return a.size() >= 2 && a.get(1) instanceof Long i ? s + ":" + i : s;

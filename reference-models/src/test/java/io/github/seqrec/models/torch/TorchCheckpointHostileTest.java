@@ -147,6 +147,19 @@ class TorchCheckpointHostileTest {
   }
 
   @Test
+  void protocolTwoBytesAndByteOrderAreHandled() throws IOException {
+    Path p = withPickle(bytes(0x80, 2, "c_codecs\nencode\n", str("a\u00ffb"), str("latin1"), 0x86, 'R', '.'), Map.of());
+    assertThat(TorchCheckpoint.read(p).value()).isEqualTo(new byte[] {'a', (byte) 0xff, 'b'});
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    entries.put("data.pkl", bytes(0x80, 2, 'N', '.'));
+    entries.put("byteorder", "big".getBytes());
+    entries.put("version", "3\n".getBytes());
+    assertRejected(archive(entries, false), "byte order 'big'");
+    entries.put("byteorder", "little".getBytes());
+    assertThat(TorchCheckpoint.read(archive(entries, false)).value()).isNull();
+  }
+
+  @Test
   void malformedPickleStreamsNameTheFault() throws IOException {
     assertRejected(withPickle(bytes(0x80, 2, 'i', "os\nsystem\n", '.'), Map.of()),
         "offset 2", "opcode 0x69 ('i')");
