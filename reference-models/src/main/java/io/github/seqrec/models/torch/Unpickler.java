@@ -438,47 +438,47 @@ final class Unpickler {
     }
     int n = (int) count;
     ByteBuffer b = ByteBuffer.wrap(s.data()).order(ByteOrder.LITTLE_ENDIAN);
-    long[] index = indices(n, offset, shape, strides);
+    Odometer index = new Odometer(offset, shape, strides);
     return switch (s.dtype()) {
       case F32 -> {
         float[] out = new float[n];
         for (int i = 0; i < n; i++) {
-          out[i] = b.getFloat((int) (index[i] * 4));
+          out[i] = b.getFloat((int) (index.next() * 4));
         }
         yield new Tensor.F32(shape, out);
       }
       case F64 -> {
         float[] out = new float[n];
         for (int i = 0; i < n; i++) {
-          out[i] = (float) b.getDouble((int) (index[i] * 8));
+          out[i] = (float) b.getDouble((int) (index.next() * 8));
         }
         yield new Tensor.F32(shape, out);
       }
       case F16 -> {
         float[] out = new float[n];
         for (int i = 0; i < n; i++) {
-          out[i] = Float.float16ToFloat(b.getShort((int) (index[i] * 2)));
+          out[i] = Float.float16ToFloat(b.getShort((int) (index.next() * 2)));
         }
         yield new Tensor.F32(shape, out);
       }
       case BF16 -> {
         float[] out = new float[n];
         for (int i = 0; i < n; i++) {
-          out[i] = Float.intBitsToFloat((b.getShort((int) (index[i] * 2)) & 0xffff) << 16);
+          out[i] = Float.intBitsToFloat((b.getShort((int) (index.next() * 2)) & 0xffff) << 16);
         }
         yield new Tensor.F32(shape, out);
       }
       case I64 -> {
         long[] out = new long[n];
         for (int i = 0; i < n; i++) {
-          out[i] = b.getLong((int) (index[i] * 8));
+          out[i] = b.getLong((int) (index.next() * 8));
         }
         yield new Tensor.I64(shape, out);
       }
       case I32, I16, I8, U8 -> {
         int[] out = new int[n];
         for (int i = 0; i < n; i++) {
-          int at = (int) (index[i] * s.dtype().bytes);
+          int at = (int) (index.next() * s.dtype().bytes);
           out[i] = switch (s.dtype()) {
             case I32 -> b.getInt(at);
             case I16 -> b.getShort(at);
@@ -491,31 +491,39 @@ final class Unpickler {
       case BOOL -> {
         boolean[] out = new boolean[n];
         for (int i = 0; i < n; i++) {
-          out[i] = b.get((int) index[i]) != 0;
+          out[i] = b.get((int) index.next()) != 0;
         }
         yield new Tensor.Bool(shape, out);
       }
     };
   }
 
-  /** Storage element index of each row-major element: offset + sum(i_k * stride_k). */
-  private static long[] indices(int n, long offset, int[] shape, long[] strides) {
-    long[] out = new long[n];
-    int rank = shape.length;
-    int[] at = new int[rank];
-    long cur = offset;
-    for (int i = 0; i < n; i++) {
-      out[i] = cur;
-      for (int k = rank - 1; k >= 0; k--) {
+  /** Storage element index of each row-major element in turn: offset + sum(i_k * stride_k). */
+  private static final class Odometer {
+    private final int[] shape;
+    private final long[] strides;
+    private final int[] at;
+    private long cur;
+
+    Odometer(long offset, int[] shape, long[] strides) {
+      this.shape = shape;
+      this.strides = strides;
+      this.at = new int[shape.length];
+      this.cur = offset;
+    }
+
+    long next() {
+      long out = cur;
+      for (int k = shape.length - 1; k >= 0; k--) {
         if (++at[k] < shape[k]) {
           cur += strides[k];
-          break;
+          return out;
         }
         cur -= (long) (at[k] - 1) * strides[k];
         at[k] = 0;
       }
+      return out;
     }
-    return out;
   }
 
   // ---- stack, memo and operand helpers
