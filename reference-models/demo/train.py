@@ -156,6 +156,13 @@ def train(name, users, cate_of):
     g = torch.Generator().manual_seed(SEED)
     model = randomize(module.build(hp), g, emb_scale=0.05)
     model.train()
+    if name == "surge":
+        # SURGE scores one shopper at a time (its graph is per history): a BatchNorm over one row
+        # cannot train, so its BatchNorms stay the fixed affine maps of their (random) statistics
+        # and learn only their weight and bias
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm1d):
+                m.eval()
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=3e-3)
     # (user, target position) pairs: every action but the first and the held-out last
     pairs = [(u, t) for u, acts in users.items() for t in range(1, len(acts) - 1)]

@@ -63,23 +63,29 @@ MODELS = {
     "markov": (markov, dict(markov.HPARAMS, n_items=N, smoothing=0.5, max_len=50), 0, 0, 0.0),
     "fpmc": (fpmc, dict(fpmc.HPARAMS, n_items=N, n_users=N_USERS, embedding_size=16, max_len=50), 400, 256, 1e-2),
     "rrn": (rrn, dict(rrn.HPARAMS, n_items=N, n_users=N_USERS, d_input=16, hidden=16, d_dynamic=16, d_stationary=16,
-                      step_seconds=86400, epoch=START, time_scale=60.0, max_len=50), 300, 128, 1e-2),
+                      step_seconds=86400, epoch=START, time_scale=60.0, max_len=50), 400, 128, 3e-2),
     "gru4rec": (gru4rec, dict(gru4rec.HPARAMS, n_items=N, layers="48", embedding=0, constrained_embedding=True,
                               max_len=30), 400, 128, 5e-3),
     "caser": (caser, dict(caser.HPARAMS, n_items=N, n_users=N_USERS, d=16, L=5, nv=4, nh=8, max_len=5), 400, 256, 5e-3),
     "nextitnet": (nextitnet, dict(nextitnet.HPARAMS, n_items=N, channels=32, kernel_size=3, dilations="1,2,1,2",
-                                  max_len=30), 400, 128, 3e-3),
-    "sasrec": (sasrec, dict(sasrec.HPARAMS, n_items=N, hidden=32, num_blocks=2, num_heads=2, max_len=30), 400, 128,
+                                  max_len=30), 600, 128, 1e-2),
+    "sasrec": (sasrec, dict(sasrec.HPARAMS, n_items=N, hidden=32, num_blocks=2, num_heads=2, max_len=30), 600, 128,
                3e-3),
     "bert4rec": (bert4rec, dict(bert4rec.HPARAMS, n_items=N, hidden=32, num_layers=2, num_heads=2, intermediate=64,
-                                max_len=31), 400, 128, 3e-3),
+                                max_len=31), 600, 128, 3e-3),
     "pinnerformer": (pinnerformer, dict(pinnerformer.HPARAMS, n_items=N, n_actions=3, item_emb_dim=32, action_emb_dim=8,
                                         d_model=32, num_layers=2, num_heads=2, dim_feedforward=64, d_out=32,
                                         max_len=30), 400, 128, 3e-3),
     "hstu": (hstu, dict(hstu.HPARAMS, n_items=N, embedding_dim=32, num_blocks=2, num_heads=2, attention_dim=16,
                         linear_dim=16, max_len=30), 400, 128, 3e-3),
 }
-NEEDS_UID = {"fpmc", "rrn", "caser"}
+# initial embedding scale (randomize's emb_scale; the rest 0.05): the models whose dot products start
+# flat learn faster from larger item rows
+EMB_SCALE = {"rrn": 0.5, "nextitnet": 0.5}
+# post-LN transformers: randomize draws LayerNorm weights from U(-0.1, 0.1), which leaves every block
+# output near zero and the model untrainable in a few hundred steps; these start from LayerNorm's
+# own initialisation (weight 1, bias 0)
+LN_IDENTITY = {"sasrec", "bert4rec"}
 
 
 def make_batch(name, hp, examples):
@@ -140,7 +146,13 @@ def train(name, users):
     module, hp, steps, batch_size, lr = MODELS[name]
     torch.manual_seed(T.SEED)
     g = torch.Generator().manual_seed(T.SEED)
-    model = randomize(module.build(hp), g, emb_scale=0.05)
+    model = randomize(module.build(hp), g, emb_scale=EMB_SCALE.get(name, 0.05))
+    if name in LN_IDENTITY:
+        with torch.no_grad():
+            for m in model.modules():
+                if isinstance(m, torch.nn.LayerNorm) and m.elementwise_affine:
+                    m.weight.fill_(1.0)
+                    m.bias.zero_()
     if name == "rrn":
         with torch.no_grad():
             model.item_state.copy_(model.item_states(rrn_item_histories(users)))
