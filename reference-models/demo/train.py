@@ -1,4 +1,4 @@
-"""Trains DIN, DIEN, TIM, SIM, ETA and TWIN briefly on the demo's shopping world and scores them.
+"""Trains DIN, DIEN, TIM, SIM, ETA, TWIN, SURGE and TransAct briefly on the demo's shopping world and scores them.
 
     nice -n 19 /usr/bin/python3 reference-models/demo/train.py [--eval-only] [model ...]
     (a few minutes each on a shared 2-core VM; --eval-only re-scores the shipped weights)
@@ -21,7 +21,8 @@ Writes next to the world (``src/main/resources/io/github/seqrec/demo/``):
 Features the world gives every model: item and category ids; SIM the time gap to the request (the
 held-out action's timestamp) through its log2 buckets; TWIN two cross features per behaviour,
 ``[action type, min(15, bit_length(gap_hours))]`` where ``gap_hours = (request_time - t) // 3600``
-(``seqrec eval`` and ``seqrec demo`` derive the same buckets).
+(``seqrec eval`` and ``seqrec demo`` derive the same buckets); TransAct the action types (1..3) and
+timestamps. The next-item models are ``train_nextitem.py``'s.
 """
 import csv
 import gzip
@@ -43,7 +44,9 @@ import dien  # noqa: E402
 import din  # noqa: E402
 import eta  # noqa: E402
 import sim  # noqa: E402
+import surge  # noqa: E402
 import tim  # noqa: E402
+import transact  # noqa: E402
 import twin  # noqa: E402
 from _common import hparam_strings, randomize  # noqa: E402
 from seqrec_golden import read_safetensors, save_safetensors  # noqa: E402
@@ -62,8 +65,18 @@ MODELS = {
     "sim": (sim, dict(sim.HPARAMS, n_items=N_ITEMS, n_cates=N_CATES, topk=20), 250, 128),
     "eta": (eta, dict(eta.HPARAMS, n_items=N_ITEMS, n_cates=N_CATES, topk=20), 250, 128),
     "twin": (twin, dict(twin.HPARAMS, n_items=N_ITEMS, n_cates=N_CATES, topk=20), 250, 128),
+    "surge": (surge, dict(surge.HPARAMS, n_items=N_ITEMS, n_cates=N_CATES, d_item=16, d_cate=8, hidden=24,
+                          att_hidden="32,16", mlp_hidden="48,24", pool_length=10, max_len=20), 150, 64),
+    "transact": (transact, dict(transact.HPARAMS, n_items=N_ITEMS, n_actions=4, action_emb_dim=8, item_emb_dim=16,
+                                seq_len=16, latest_n_emb=4, num_layer=1, nhead=2, dim_feedforward=32, head_hidden=32),
+                 300, 128),
 }
 SOURCE = "reference-models/demo/train.py on the demo shopping world (seed 13)"
+PROTOCOL = ("leave-one-out: last action per shopper held out; protocol '100 negatives' (CTR models, train.py): "
+            "ranked against the 100 negatives of negatives.csv.gz (seed 13, items the shopper never touched), "
+            "rank = 1 + negatives scored strictly higher; protocol 'catalogue' (next-item models, train_nextitem.py): "
+            "ranked in the whole catalogue 1..2000, seen items kept, rank = 1 + items scored higher + items tied "
+            "with a lower id, a rank above 1000 a miss (MRR@1000); PyTorch 1.13, float32")
 
 
 def read_world():
@@ -116,10 +129,18 @@ def batch_of(examples, max_len):
     gap_hours = torch.div((req[:, None] - times).clamp(min=0), 3600, rounding_mode="floor")
     cross = torch.stack([acts, bit_length(gap_hours).clamp(max=15)], dim=-1) * valid[:, :, None]
     return dict(hist_items=items, hist_cates=cates, hist_times=times * valid, hist_len=lens, request_time=req,
-                hist_cross=cross)
+                hist_cross=cross, hist_actions=acts * valid)
+
+
+def history_len(hp):
+    """The history a model keeps (TransAct: its seq_len)."""
+    return hp["max_len"] if "max_len" in hp else hp["seq_len"]
 
 
 def forward(name, model, batch, cand_items, cand_cates):
+    if name == "transact":
+        return model(hist_items=batch["hist_items"], hist_actions=batch["hist_actions"], hist_times=batch["hist_times"],
+                     hist_len=batch["hist_len"], request_time=batch["request_time"], cand_items=cand_items)
     keys = dict(hist_items=batch["hist_items"], hist_cates=batch["hist_cates"], hist_len=batch["hist_len"],
                 cand_items=cand_items, cand_cates=cand_cates)
     if name == "sim":
@@ -135,6 +156,13 @@ def train(name, users, cate_of):
     g = torch.Generator().manual_seed(SEED)
     model = randomize(module.build(hp), g, emb_scale=0.05)
     model.train()
+    if name == "surge":
+        # SURGE scores one shopper at a time (its graph is per history): a BatchNorm over one row
+        # cannot train, so its BatchNorms stay the fixed affine maps of their (random) statistics
+        # and learn only their weight and bias
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm1d):
+                m.eval()
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=3e-3)
     # (user, target position) pairs: every action but the first and the held-out last
     pairs = [(u, t) for u, acts in users.items() for t in range(1, len(acts) - 1)]
@@ -143,7 +171,7 @@ def train(name, users, cate_of):
     for step in range(steps):
         pick = torch.randint(len(pairs), (batch_size,), generator=rng).tolist()
         examples = [(users[pairs[i][0]][:pairs[i][1]], users[pairs[i][0]][pairs[i][1]][2]) for i in pick]
-        batch = batch_of(examples, hp["max_len"])
+        batch = batch_of(examples, history_len(hp))
         pos = torch.tensor([users[pairs[i][0]][pairs[i][1]][0] for i in pick])
         neg = torch.randint(1, N_ITEMS + 1, (batch_size, N_NEG_TRAIN), generator=rng)
         cand = torch.cat([pos[:, None], neg], dim=1)
@@ -172,7 +200,7 @@ def evaluate(name, model, hp, users, negatives, cate_of, k=10):
     with torch.no_grad():
         for s in range(0, len(ids), 200):
             chunk = ids[s:s + 200]
-            batch = batch_of([(users[u][:-1], users[u][-1][2]) for u in chunk], hp["max_len"])
+            batch = batch_of([(users[u][:-1], users[u][-1][2]) for u in chunk], history_len(hp))
             cand = torch.tensor([[users[u][-1][0]] + negatives[u] for u in chunk])
             logits = forward(name, m64, batch, cand, cate_of[cand])
             ranks += (1 + (logits[:, 1:] > logits[:, :1]).sum(1)).tolist()
@@ -190,9 +218,7 @@ def main():
     cate_of, users, negatives = read_world()
     path = os.path.join(WORLD, "metrics.json")
     metrics = json.load(open(path)) if os.path.exists(path) else {}
-    metrics["_protocol"] = ("leave-one-out: last action per shopper held out; CTR models rank it against the 100 "
-                            "negatives of negatives.csv.gz (seed 13, items the shopper never touched); "
-                            "rank = 1 + negatives scored strictly higher; PyTorch 1.13, float32")
+    metrics["_protocol"] = PROTOCOL
     for name in names:
         weights = os.path.join(WORLD, name + ".safetensors")
         if eval_only:
@@ -211,7 +237,8 @@ def main():
             save_safetensors(weights, tensors, meta)
         start = time.time()
         with torch.no_grad():
-            metrics[name] = dict(evaluate(name, model, hp, users, negatives, cate_of), train_seconds=round(seconds, 1))
+            metrics[name] = dict(evaluate(name, model, hp, users, negatives, cate_of), train_seconds=round(seconds, 1),
+                                 protocol="100 negatives")
         print(f"  {name} evaluated in {time.time() - start:.0f} s", flush=True)
         print(name, metrics[name], flush=True)
         with open(path, "w") as f:

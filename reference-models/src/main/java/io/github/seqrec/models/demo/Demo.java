@@ -129,8 +129,10 @@ public final class Demo {
     SequentialModel model = world.model(name);
     ItemCatalogue c = world.catalogue();
     int[] categoryOf = c.categories();
+    // the shopper is none of the world's: user id 0, the unknown user of the models with per-user rows
+    // (FPMC, RRN, Caser), whose user term is then zero
     UserHistory history = WorldFeatures.history(model.requiredFields(), shopper.items(), shopper.timestamps(),
-        shopper.actions(), categoryOf, 0, shopper.items().length, shopper.requestTime(), -1);
+        shopper.actions(), categoryOf, 0, shopper.items().length, shopper.requestTime(), 0);
     SequentialModel.Workspace ws = model.newWorkspace();
     Set<Integer> seen = new HashSet<>();
     for (int item : shopper.items()) {

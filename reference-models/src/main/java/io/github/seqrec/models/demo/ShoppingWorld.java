@@ -31,8 +31,12 @@ public final class ShoppingWorld {
   /** The resource folder. */
   public static final String ROOT = "/io/github/seqrec/demo/";
 
-  /** PyTorch's metrics of one model on the held-out split. */
-  public record PyTorchMetrics(double hr10, double ndcg10, double mrr, int users, double trainSeconds) {}
+  /**
+   * PyTorch's metrics of one model on the held-out split; {@code protocol} is {@code "catalogue"}
+   * (a next-item model ranked in the whole catalogue) or {@code "100 negatives"} (a CTR model).
+   */
+  public record PyTorchMetrics(double hr10, double ndcg10, double mrr, int users, double trainSeconds,
+                               String protocol) {}
 
   private final ItemCatalogue catalogue;
   private final Interactions interactions;
@@ -77,7 +81,10 @@ public final class ShoppingWorld {
     return in;
   }
 
-  /** {@code metrics.json} as train.py writes it: one flat object of numbers per model. */
+  /**
+   * {@code metrics.json} as train.py and train_nextitem.py write it: one flat object of numbers per
+   * model, plus its {@code protocol} string.
+   */
   static Map<String, PyTorchMetrics> parseMetrics(String json) {
     Map<String, PyTorchMetrics> out = new LinkedHashMap<>();
     Matcher m = Pattern.compile("\"([a-z0-9_]+)\"\\s*:\\s*\\{([^{}]*)\\}").matcher(json);
@@ -92,8 +99,10 @@ public final class ShoppingWorld {
           throw new IllegalArgumentException("metrics.json: model '" + m.group(1) + "' has no '" + key + "'");
         }
       }
+      Matcher protocol = Pattern.compile("\"protocol\"\\s*:\\s*\"([^\"]*)\"").matcher(m.group(2));
       out.put(m.group(1), new PyTorchMetrics(values.get("hr10"), values.get("ndcg10"), values.get("mrr"),
-          values.get("users").intValue(), values.getOrDefault("train_seconds", 0.0)));
+          values.get("users").intValue(), values.getOrDefault("train_seconds", 0.0),
+          protocol.find() ? protocol.group(1) : "100 negatives"));
     }
     return out;
   }
