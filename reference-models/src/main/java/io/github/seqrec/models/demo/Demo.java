@@ -269,11 +269,11 @@ public final class Demo {
   /** The summary across architectures. */
   public static String summary(List<Answer> answers) {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT, "%-8s %-9s %13s %13s %13s %13s %11s%n", "model", "family", "HR@10 seqrec",
-        "HR@10 torch", "NDCG@10 seqr", "NDCG@10 torch", "median ms"));
+    sb.append(String.format(Locale.ROOT, "%-12s %-11s %13s %13s %14s %14s %11s%n", "model", "family", "HR@10 seqrec",
+        "HR@10 torch", "NDCG@10 seqrec", "NDCG@10 torch", "median ms"));
     for (Answer a : answers) {
       ShoppingWorld.PyTorchMetrics p = a.pytorch();
-      sb.append(String.format(Locale.ROOT, "%-8s %-9s %13.4f %13s %13.4f %13s %11.3f%n", a.model(), a.family(),
+      sb.append(String.format(Locale.ROOT, "%-12s %-11s %13.4f %13s %14.4f %14s %11.3f%n", a.model(), a.family(),
           a.seqrec().hitRate(), p == null ? "-" : String.format(Locale.ROOT, "%.4f", p.hr10()), a.seqrec().ndcg(),
           p == null ? "-" : String.format(Locale.ROOT, "%.4f", p.ndcg10()), a.medianMillis()));
     }
