@@ -3,7 +3,6 @@ package io.github.seqrec.models.torch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,10 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
-import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,19 +41,7 @@ class TorchCheckpointCorruptionTest {
   }
 
   static void write(Path p, Map<String, byte[]> entries) throws IOException {
-    try (OutputStream out = Files.newOutputStream(p); ZipOutputStream zip = new ZipOutputStream(out)) {
-      for (var e : entries.entrySet()) {
-        ZipEntry z = new ZipEntry(e.getKey());
-        z.setMethod(ZipEntry.STORED);
-        z.setSize(e.getValue().length);
-        CRC32 crc = new CRC32();
-        crc.update(e.getValue());
-        z.setCrc(crc.getValue());
-        zip.putNextEntry(z);
-        zip.write(e.getValue());
-        zip.closeEntry();
-      }
-    }
+    TestZips.write(p, entries, false);
   }
 
   static String pickleName(Map<String, byte[]> entries) {

@@ -6,14 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.seqrec.models.tensors.Tensor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,21 +24,9 @@ class TorchCheckpointHostileTest {
   /** A zip with the given entries under {@code archive/}, stored (uncompressed) unless deflate. */
   Path archive(Map<String, byte[]> entries, boolean deflate) throws IOException {
     Path p = dir.resolve("x" + System.nanoTime() + ".pth");
-    try (OutputStream out = Files.newOutputStream(p); ZipOutputStream zip = new ZipOutputStream(out)) {
-      for (var e : entries.entrySet()) {
-        ZipEntry z = new ZipEntry("archive/" + e.getKey());
-        if (!deflate) {
-          z.setMethod(ZipEntry.STORED);
-          z.setSize(e.getValue().length);
-          CRC32 crc = new CRC32();
-          crc.update(e.getValue());
-          z.setCrc(crc.getValue());
-        }
-        zip.putNextEntry(z);
-        zip.write(e.getValue());
-        zip.closeEntry();
-      }
-    }
+    Map<String, byte[]> named = new LinkedHashMap<>();
+    entries.forEach((name, bytes) -> named.put("archive/" + name, bytes));
+    TestZips.write(p, named, deflate);
     return p;
   }
 
