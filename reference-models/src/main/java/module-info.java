@@ -22,6 +22,7 @@ module io.github.seqrec.models {
   exports io.github.seqrec.models.safetensors;
   exports io.github.seqrec.models.tensors;
   exports io.github.seqrec.models.torch;
+  exports io.github.seqrec.models.interop;
 
   opens io.github.seqrec.models.cli to info.picocli;
 }

@@ -96,7 +96,7 @@ public final class ModelOptions {
   }
 
   /** The closest declared name within edit distance 2 (or a third of the key), as ", did you mean 'x'". */
-  static String suggestion(String key, Iterable<String> known) {
+  public static String suggestion(String key, Iterable<String> known) {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String candidate : known) {

@@ -41,6 +41,7 @@ import picocli.CommandLine.ScopeType;
     versionProvider = SeqrecCli.Version.class,
     description = "seqrec: sequential-recommender kernels in pure Java (scalar and Vector API backends).",
     subcommands = {KernelCommand.class, ModelCommand.class, FitCommand.class, EvalCommand.class, DemoCommand.class,
+        ImportCommand.class,
         BackendCommand.class, CommandLine.HelpCommand.class})
 public final class SeqrecCli implements Runnable {
 
