@@ -87,6 +87,18 @@ public abstract class AbstractSequentialModel<W extends SequentialModel.Workspac
   protected abstract void score(UserHistory history, int first, Candidates candidates, W workspace, float[] logits,
                                 int logitsOff);
 
+  /**
+   * The checks {@link #score} makes before the forward pass, for the partial passes that read out
+   * intermediate values ({@link TargetAttentionModel#attention}); returns the first kept action.
+   */
+  protected final int checkedFirstKept(UserHistory history, Candidates candidates) {
+    checkHistory(history);
+    if (candidates == null) {
+      throw new IllegalArgumentException(name() + ": candidates must not be null");
+    }
+    return HistoryChecks.firstKept(history, maxHistoryLength);
+  }
+
   /** Fails unless {@code history} is non-null and, when non-empty, carries every required field. */
   protected final void checkHistory(UserHistory history) {
     if (history == null) {

@@ -76,7 +76,7 @@ final class DemoCommand implements Callable<Integer> {
     for (String m : chosen) {
       Demo.Answer a = Demo.answer(world, m, shopper, k, n);
       answers.add(a);
-      out.println(Demo.table(world.catalogue(), a));
+      out.println(Demo.table(world.catalogue(), shopper, a));
       out.flush();
     }
     out.print(Demo.summary(answers));

@@ -9,6 +9,7 @@ import io.github.seqrec.models.HistoryField;
 import io.github.seqrec.models.ModelOption;
 import io.github.seqrec.models.ModelOptions;
 import io.github.seqrec.models.ModelSpec;
+import io.github.seqrec.models.TargetAttentionModel;
 import io.github.seqrec.models.UserHistory;
 import io.github.seqrec.models.layers.CommonOptions;
 import io.github.seqrec.models.layers.ItemCateEmbedding;
@@ -38,7 +39,7 @@ import java.io.IOException;
  * {@code max_len}, grown for larger candidate counts, never shrunk); scoring allocates nothing
  * after warm-up.
  */
-public final class Din extends AbstractSequentialModel<Din.Ws> {
+public final class Din extends AbstractSequentialModel<Din.Ws> implements TargetAttentionModel {
   static final ModelOption<Integer> N_ITEMS = CommonOptions.N_ITEMS;
   static final ModelOption<Integer> N_CATES = CommonOptions.N_CATES;
   static final ModelOption<Integer> D_ITEM = CommonOptions.D_ITEM;
@@ -140,6 +141,29 @@ public final class Din extends AbstractSequentialModel<Din.Ws> {
       }
     }
     mlp.forward(w.x, 0, c, logits, logitsOff, w.mlpScratch);
+  }
+
+  /**
+   * The activation unit's weights {@code w(e_j, e_t)} (with {@code softmax=true}, their scaled
+   * softmax), from the embeddings and the kernel that {@link #score} pools with.
+   */
+  @Override
+  public HistoryAttention attention(UserHistory history, Candidates candidates) {
+    int first = checkedFirstKept(history, candidates);
+    emb.checkHistory(history, first);
+    emb.checkCandidates(candidates);
+    int c = candidates.count();
+    int n = history.length() - first;
+    float[] weights = new float[c * n];
+    if (c > 0 && n > 0) {
+      Ws w = createWorkspace();
+      w.ensureCandidates(c);
+      emb.embedHistory(history, first, w.hist, 0);
+      emb.embedCandidates(candidates, w.cand, 0);
+      Attention.dinScores(unit, w.cand, 0, c, w.hist, 0, n, n, weights, 0,
+          new float[Attention.dinScoresScratchSize(unit, c, n)], 0);
+    }
+    return new HistoryAttention(first, n, c, weights, unit.softmax());
   }
 
   /** Per-thread scratch: the history block sized for max_len; candidate blocks grow (never shrink). */

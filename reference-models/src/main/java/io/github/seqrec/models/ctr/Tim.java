@@ -10,6 +10,7 @@ import io.github.seqrec.models.HistoryField;
 import io.github.seqrec.models.ModelOption;
 import io.github.seqrec.models.ModelOptions;
 import io.github.seqrec.models.ModelSpec;
+import io.github.seqrec.models.TargetAttentionModel;
 import io.github.seqrec.models.UserHistory;
 import io.github.seqrec.models.layers.CommonOptions;
 import io.github.seqrec.models.layers.ItemCateEmbedding;
@@ -39,7 +40,7 @@ import java.io.IOException;
  * <p>Immutable and thread-safe; per-thread scratch from {@link #newWorkspace()}; scoring allocates
  * nothing after warm-up. Histories longer than {@code max_len} keep their most recent actions.
  */
-public final class Tim extends AbstractSequentialModel<Tim.Ws> {
+public final class Tim extends AbstractSequentialModel<Tim.Ws> implements TargetAttentionModel {
   static final ModelOption<Integer> N_ITEMS = CommonOptions.N_ITEMS;
   static final ModelOption<Integer> N_CATES = CommonOptions.N_CATES;
   static final ModelOption<Integer> D_ITEM = CommonOptions.D_ITEM;
@@ -130,19 +131,8 @@ public final class Tim extends AbstractSequentialModel<Tim.Ws> {
     w.ensureCandidates(c);
     int d = emb.dim();
     int n = end - first;
-    int[] items = history.itemIds();
-    int[] cates = history.categoryIds();
-    // target-aware temporal encoding: e~_j = e_j + P[n - j] (the newest action, j = n - 1, gets P[1])
-    for (int j = 0; j < n; j++) {
-      emb.embed(items[first + j], cates[first + j], w.hist, j * d);
-      Dense.axpy(1f, positions, (n - j) * d, w.hist, j * d, d);
-    }
+    encode(history, first, n, candidates, w);
     int[] cItems = candidates.itemIds();
-    int[] cCates = candidates.categoryIds();
-    for (int t = 0; t < c; t++) {
-      emb.embed(cItems[t], cCates[t], w.target, t * d);
-      Dense.axpy(1f, positions, 0, w.target, t * d, d);
-    }
     Attention.targetAttention(w.target, 0, c, w.hist, 0, w.hist, 0, n, n, 1, d, d, scale, null, 0, 0, 0,
         w.pooled, 0, w.attScratch, 0);
     // [u; v~] with u = pooled * v~, then batch norm (eval) and the MLP
@@ -159,6 +149,47 @@ public final class Tim extends AbstractSequentialModel<Tim.Ws> {
     for (int t = 0; t < c; t++) {
       logits[logitsOff + t] += itemBias[cItems[t]];
     }
+  }
+
+  /**
+   * The target-aware temporal encoding of the kept history and the candidates, into {@code w.hist}
+   * and {@code w.target}: {@code e~_j = e_j + P[n - j]} (the newest action, {@code j = n - 1}, gets
+   * {@code P[1]}) and {@code v~ = v + P[0]}.
+   */
+  private void encode(UserHistory history, int first, int n, Candidates candidates, Ws w) {
+    int d = emb.dim();
+    int[] items = history.itemIds();
+    int[] cates = history.categoryIds();
+    for (int j = 0; j < n; j++) {
+      emb.embed(items[first + j], cates[first + j], w.hist, j * d);
+      Dense.axpy(1f, positions, (n - j) * d, w.hist, j * d, d);
+    }
+    int[] cItems = candidates.itemIds();
+    int[] cCates = candidates.categoryIds();
+    for (int t = 0; t < candidates.count(); t++) {
+      emb.embed(cItems[t], cCates[t], w.target, t * d);
+      Dense.axpy(1f, positions, 0, w.target, t * d, d);
+    }
+  }
+
+  /** {@code alpha = softmax_j(e~_j . v~ / sqrt(d))}, the weights {@link #score} pools with. */
+  @Override
+  public HistoryAttention attention(UserHistory history, Candidates candidates) {
+    int first = checkedFirstKept(history, candidates);
+    emb.checkHistory(history, first);
+    emb.checkCandidates(candidates);
+    int c = candidates.count();
+    int n = history.length() - first;
+    float[] weights = new float[c * n];
+    if (c > 0 && n > 0) {
+      Ws w = createWorkspace();
+      w.ensureCandidates(c);
+      int d = emb.dim();
+      encode(history, first, n, candidates, w);
+      Attention.targetScores(w.target, 0, c, w.hist, 0, n, n, 1, d, scale, null, 0, 0, 0, true, weights, 0,
+          new float[Attention.targetScoresScratchSize(c, n, 1, d)], 0);
+    }
+    return new HistoryAttention(first, n, c, weights, true);
   }
 
   /** Per-thread scratch: the history block sized for max_len; candidate blocks grow (never shrink). */

@@ -4,6 +4,8 @@ import io.github.seqrec.kernels.Backends;
 import io.github.seqrec.models.Candidates;
 import io.github.seqrec.models.NextItemModel;
 import io.github.seqrec.models.SequentialModel;
+import io.github.seqrec.models.TargetAttentionModel;
+import io.github.seqrec.models.TargetAttentionModel.HistoryAttention;
 import io.github.seqrec.models.UserHistory;
 import io.github.seqrec.models.eval.ItemCatalogue;
 import io.github.seqrec.models.eval.LeaveOneOut;
@@ -32,10 +34,13 @@ public final class Demo {
   /** A history: items oldest first, with their timestamps and action types (1 click, 2 cart, 3 purchase). */
   public record Shopper(int[] items, long[] timestamps, int[] actions, long requestTime, String description) {}
 
-  /** One architecture's answer. */
+  /**
+   * One architecture's answer; {@code attention} holds, for the target-attention models, the
+   * weights each of the top items puts on the shopper's history (else null).
+   */
   public record Answer(String model, String family, int[] topItems, float[] topScores, int candidates,
                        LeaveOneOut.Result seqrec, ShoppingWorld.PyTorchMetrics pytorch, double medianMillis,
-                       int requests) {}
+                       int requests, HistoryAttention attention) {}
 
   private Demo() {}
 
@@ -192,8 +197,16 @@ public final class Demo {
     double median = times.get(times.size() / 2) / 1e6;
     LeaveOneOut.Result r = LeaveOneOut.evaluate(model, world.interactions(), new LeaveOneOut.Options().k(10)
         .negatives(world.negatives()).categories(categoryOf).threads(threads));
+    HistoryAttention attention = null;
+    if (model instanceof TargetAttentionModel attending) {
+      int[] cates = new int[top.length];
+      for (int i = 0; i < top.length; i++) {
+        cates[i] = categoryOf[top[i]];
+      }
+      attention = attending.attention(history, Candidates.of(top, cates));
+    }
     return new Answer(name, model.info().family(), top, topScores, candidates, r, world.pytorch(name), median,
-        times.size());
+        times.size(), attention);
   }
 
   /** The name of this machine's CPU (Linux: /proc/cpuinfo), else the architecture. */
@@ -234,8 +247,8 @@ public final class Demo {
     return sb.toString();
   }
 
-  /** One architecture's table. */
-  public static String table(ItemCatalogue c, Answer a) {
+  /** One architecture's table for the history of {@code s}. */
+  public static String table(ItemCatalogue c, Shopper s, Answer a) {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "%s (%s): top %d of %,d candidates%s%n", a.model().toUpperCase(Locale.ROOT),
         a.family(), a.topItems().length, a.candidates(),
@@ -247,6 +260,9 @@ public final class Demo {
       sb.append(String.format(Locale.ROOT, "  %-2d %-34s %-24s %8.3f%n", i + 1, c.name(item), c.categoryName(item),
           a.topScores()[i]));
     }
+    if (a.attention() != null && a.attention().candidates() > 0 && a.attention().length() > 0) {
+      sb.append("  #1 attends most to: ").append(mostAttended(c, s, a.attention(), 0, 3)).append('\n');
+    }
     LeaveOneOut.Result r = a.seqrec();
     ShoppingWorld.PyTorchMetrics p = a.pytorch();
     sb.append(String.format(Locale.ROOT, "  held-out split (%,d shoppers, last action vs %s)%n", r.users(),
@@ -257,6 +273,25 @@ public final class Demo {
     sb.append(metricRow("MRR", r.mrr(), p == null ? Double.NaN : p.mrr()));
     sb.append(String.format(Locale.ROOT, "  latency  median %.3f ms per request (%,d candidates, %d requests, one thread)%n",
         a.medianMillis(), a.candidates(), a.requests()));
+    return sb.toString();
+  }
+
+  /**
+   * The {@code count} actions candidate {@code row} weighs most, highest first, as "name (#position
+   * weight)"; positions count the shopper's history from 1, oldest first.
+   */
+  static String mostAttended(ItemCatalogue c, Shopper s, HistoryAttention att, int row, int count) {
+    Integer[] order = new Integer[att.length()];
+    for (int j = 0; j < order.length; j++) {
+      order[j] = j;
+    }
+    Arrays.sort(order, (x, y) -> Float.compare(att.weight(row, y), att.weight(row, x)));
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < Math.min(count, order.length); i++) {
+      int position = att.first() + order[i];
+      sb.append(i == 0 ? "" : ", ").append(c.name(s.items()[position]))
+          .append(String.format(Locale.ROOT, " (#%d %.3f)", position + 1, att.weight(row, order[i])));
+    }
     return sb.toString();
   }
 
@@ -291,6 +326,41 @@ public final class Demo {
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
   }
 
+  /**
+   * One strip per top item: a cell per history action (numbered as in the history table), shaded by
+   * the weight the item's score puts on it. Softmax rows are shaded against 1; DIN's unnormalised
+   * weights against the largest magnitude in the table, and a negative weight is shaded red.
+   */
+  private static void strips(StringBuilder sb, ItemCatalogue c, Shopper s, Answer a) {
+    HistoryAttention att = a.attention();
+    float largest = 0;
+    for (float w : att.weights()) {
+      largest = Math.max(largest, Math.abs(w));
+    }
+    float scale = att.normalised() || largest == 0 ? 1 : largest;
+    sb.append("<p class=note>Attention over the history, one strip per item above (")
+        .append(att.normalised() ? "softmax weights, shaded against 1" : "unnormalised activation-unit weights, "
+            + "shaded against the largest, " + String.format(Locale.ROOT, "%.3f", scale))
+        .append("; hover a cell for the action and its weight):</p>\n<table class=strip><tr><th>item</th>");
+    for (int j = 0; j < att.length(); j++) {
+      sb.append("<th>").append(att.first() + j + 1).append("</th>");
+    }
+    sb.append("</tr>\n");
+    for (int row = 0; row < att.candidates(); row++) {
+      sb.append("<tr><td>").append(esc(c.name(a.topItems()[row]))).append("</td>");
+      for (int j = 0; j < att.length(); j++) {
+        float w = att.weight(row, j);
+        double shade = Math.min(1, Math.abs(w) / scale);
+        String colour = w >= 0 ? "37,99,235" : "220,38,38";
+        int position = att.first() + j;
+        sb.append(String.format(Locale.ROOT, "<td style=\"background:rgba(%s,%.3f)\" title=\"#%d %s: %.4f\"></td>",
+            colour, shade, position + 1, esc(c.name(s.items()[position])), w));
+      }
+      sb.append("</tr>\n");
+    }
+    sb.append("</table>\n");
+  }
+
   /** A self-contained HTML page (no scripts, no network) with the same content. */
   public static String html(ItemCatalogue c, Shopper s, List<Answer> answers) {
     StringBuilder sb = new StringBuilder();
@@ -298,12 +368,14 @@ public final class Demo {
         .append("body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;"
             + "margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}"
             + "th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}"
-            + "h2{margin-top:1.5em}.note{color:#555}</style></head><body>\n")
+            + "h2{margin-top:1.5em}.note{color:#555}table.strip td{width:1.6em;height:1.2em;padding:0}"
+            + "table.strip td:first-child{width:auto;padding:0 .6em}</style></head><body>\n")
         .append("<h1>seqrec demo: what each architecture would show next</h1>\n<p>")
-        .append(esc(s.description())).append("</p>\n<table><tr><th>when (UTC)</th><th>action</th><th>item</th><th>category</th></tr>\n");
+        .append(esc(s.description())).append("</p>\n<table><tr><th>#</th><th>when (UTC)</th><th>action</th><th>item</th><th>category</th></tr>\n");
     for (int i = 0; i < s.items().length; i++) {
       int item = s.items()[i];
-      sb.append("<tr><td>").append(WHEN.format(Instant.ofEpochSecond(s.timestamps()[i]))).append("</td><td>")
+      sb.append("<tr><td class=n>").append(i + 1).append("</td><td>")
+          .append(WHEN.format(Instant.ofEpochSecond(s.timestamps()[i]))).append("</td><td>")
           .append(action(s.actions()[i])).append("</td><td>").append(esc(c.name(item))).append("</td><td>")
           .append(esc(c.categoryName(item))).append("</td></tr>\n");
     }
@@ -327,10 +399,11 @@ public final class Demo {
             i + 1, esc(c.name(item)), esc(c.categoryName(item)), a.topScores()[i]));
       }
       sb.append("</table>\n");
+      if (a.attention() != null) {
+        strips(sb, c, s, a);
+      }
     }
-    sb.append("<p class=note>Attention strips are not drawn: the seqrec models keep their attention weights in "
-        + "per-thread scratch inside the fused kernels and do not expose them, and this page does not recompute them.</p>\n")
-        .append("<p class=note>Metrics: leave-one-out on the shipped world (last action of each shopper held out), "
+    sb.append("<p class=note>Metrics: leave-one-out on the shipped world (last action of each shopper held out), "
             + "CTR models rank it against the 100 negatives of negatives.csv.gz that PyTorch used.</p>\n</body></html>\n");
     return sb.toString();
   }

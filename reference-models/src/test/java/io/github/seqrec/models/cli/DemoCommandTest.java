@@ -37,8 +37,16 @@ class DemoCommandTest {
     long rows = r.out().lines().filter(l -> l.matches("  [123]  .*")).count();
     assertThat(rows).isEqualTo(3);
     String page = Files.readString(html);
-    assertThat(page).startsWith("<!DOCTYPE html>").contains("<table>", "Bluebird Blue Shampoo", "Attention strips are not drawn")
+    assertThat(page).startsWith("<!DOCTYPE html>").contains("<table>", "Bluebird Blue Shampoo", "<table class=strip>")
         .doesNotContain("<script", "http://", "https://");
+    // TIM attends: one strip per ranked item, a cell per action of the 17-action history
+    // and what it attends to is the session: the top item's heaviest action is one of the pull-up bars (#14-#17)
+    String attends = r.out().lines().filter(l -> l.contains("#1 attends most to: ")).findFirst().orElseThrow();
+    assertThat(attends.substring(attends.indexOf(": ") + 2).split(" \\(#")[0]).endsWith("Pull-Up Bar");
+    String strip = page.substring(page.indexOf("<table class=strip>"));
+    strip = strip.substring(0, strip.indexOf("</table>"));
+    assertThat(strip.split("<tr>")).hasSize(1 + 1 + 3);
+    assertThat(strip.split("<td style=")).hasSize(1 + 3 * 17);
   }
 
   @Test
