@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +55,7 @@ class SparkSubmitIT {
 
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(Arrays.asList(System.getProperty("seqrec.spark.jvm.flags").trim().split("\\s+")));
+    command.add("@" + submit.resolve("jvm.args"));   // spark.jvm.flags: what Spark's launcher would add
     command.addAll(List.of("-Xmx1g", "-cp", sparkClassPath, "org.apache.spark.deploy.SparkSubmit",
         "--master", "local[2]",
         "--conf", "spark.driver.bindAddress=127.0.0.1", "--conf", "spark.driver.host=127.0.0.1",
