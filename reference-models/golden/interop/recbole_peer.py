@@ -4,7 +4,7 @@
 For each RecBole sequential model named below this script builds the model from RecBole's own
 class, on RecBole's own Config and create_dataset over a tiny generated atomic .inter file,
 perturbs its random initialisation (RecBole initialises biases to 0 and layer norms to 1/0, which
-would hide a dropped bias or gain), switches to eval mode and saves the checkpoint the way
+would hide a dropped bias or gain; padding rows stay zero, as RecBole's padding_idx keeps them), switches to eval mode and saves the checkpoint the way
 RecBole's Trainer._save_checkpoint does (the same dict keys, pickle protocol 4). It then records
 RecBole's own full_sort_predict scores for a few users of awkward history lengths (1, 2, a middle
 one, max length) as a small safetensors file next to the checkpoint:
@@ -38,6 +38,8 @@ MODELS = {
     "SASRec": {"hidden_size": 8, "inner_size": 12, "n_layers": 2, "n_heads": 2, "hidden_act": "gelu",
                "layer_norm_eps": 1e-12, "loss_type": "CE"},
     "GRU4Rec": {"embedding_size": 6, "hidden_size": 10, "num_layers": 2, "loss_type": "CE"},
+    "Caser": {"embedding_size": 8, "nh": 3, "nv": 2, "loss_type": "CE", "reg_weight": 1e-4},
+    "FPMC": {"embedding_size": 8, "loss_type": "BPR"},
     "BERT4Rec": {"hidden_size": 8, "inner_size": 12, "n_layers": 2, "n_heads": 2, "hidden_act": "gelu",
                  "layer_norm_eps": 1e-12, "loss_type": "CE", "mask_ratio": 0.3},
 }
@@ -109,6 +111,10 @@ def build(name, settings, data_dir, save_dir, seed):
         # stand-in for training: every parameter moves off RecBole's initial 0/1 constants
         for p in model.parameters():
             p.add_(0.2 * torch.randn_like(p))
+        # ... except padding rows: padding_idx keeps them at zero through RecBole's training too
+        for module in model.modules():
+            if isinstance(module, torch.nn.Embedding) and module.padding_idx is not None:
+                module.weight[module.padding_idx].zero_()
     model.eval()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 

@@ -36,7 +36,7 @@ class RecBoleImportTest {
 
   /** The fixture's file stem is the seqrec model's name. */
   @ParameterizedTest(name = "recbole {0}")
-  @ValueSource(strings = {"sasrec", "gru4rec", "bert4rec"})
+  @ValueSource(strings = {"sasrec", "gru4rec", "bert4rec", "fpmc", "caser"})
   void importedModelScoresAsRecBole(String model) throws IOException {
     ImportedModel imported = PeerImports.importModel("recbole", ImportRequest.of(model, DIR.resolve(model + ".pth")));
     assertThat(imported.model()).isEqualTo(model);
@@ -56,12 +56,32 @@ class RecBoleImportTest {
     assertThat(worstError(model, io.github.seqrec.models.Models.load(model, file, Map.of()))).isEqualTo(worst);
   }
 
+  /** drop_oldest is what makes bert4rec RecBole's: without it the short histories score differently. */
+  @Test
+  void bert4recNeedsDropOldest() throws IOException {
+    ImportedModel imported = PeerImports.importModel("recbole", ImportRequest.of("bert4rec",
+        DIR.resolve("bert4rec.pth")));
+    SequentialModel pmixerWindow = imported.load(Map.of("drop_oldest", "false"));
+    assertThatThrownBy(() -> worstError("bert4rec", pmixerWindow)).isInstanceOf(AssertionError.class)
+        .hasMessageContaining("history length 1");
+  }
+
+  /** pad=right is what makes caser RecBole's: padding before the actions scores short histories differently. */
+  @Test
+  void caserNeedsRightPadding() throws IOException {
+    ImportedModel imported = PeerImports.importModel("recbole", ImportRequest.of("caser", DIR.resolve("caser.pth")));
+    SequentialModel leftPadded = imported.load(Map.of("pad", "left"));
+    assertThatThrownBy(() -> worstError("caser", leftPadded)).isInstanceOf(AssertionError.class)
+        .hasMessageContaining("history length 1");
+  }
+
   /** The largest relative-or-absolute difference from RecBole's scores; fails on the first over 1e-4. */
   static double worstError(String model, SequentialModel seqrec) throws IOException {
     try (SafeTensors outputs = SafeTensors.open(DIR.resolve(model + "-outputs.safetensors"))) {
       Map<String, Tensor> t = outputs.toTensors();
       Tensor.I64 items = (Tensor.I64) t.get("hist_items");
       Tensor.I64 lengths = (Tensor.I64) t.get("hist_len");
+      Tensor.I64 userIds = (Tensor.I64) t.get("user_ids");
       Tensor.F32 expected = (Tensor.F32) t.get("scores");
       int users = lengths.shape()[0];
       int width = items.shape()[1];
@@ -80,7 +100,9 @@ class RecBoleImportTest {
         for (int s = 0; s < len; s++) {
           history[s] = (int) items.data()[u * width + s];
         }
-        seqrec.score(UserHistory.of(history, len).build(), Candidates.of(all), ws, logits, 0);
+        // RecBole's internal user id: Caser and FPMC read it, the others ignore it
+        UserHistory user = UserHistory.of(history, len).userId((int) userIds.data()[u]).build();
+        seqrec.score(user, Candidates.of(all), ws, logits, 0);
         for (int j = 1; j < catalogue; j++) {
           double want = expected.data()[u * catalogue + j];
           double got = logits[j - 1];

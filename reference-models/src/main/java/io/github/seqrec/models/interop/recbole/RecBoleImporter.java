@@ -31,6 +31,8 @@ public final class RecBoleImporter implements PeerImporter {
     m.put("sasrec", new Mapping("SASRec", SasRecMapping::map));
     m.put("gru4rec", new Mapping("GRU4Rec", Gru4RecMapping::map));
     m.put("bert4rec", new Mapping("BERT4Rec", Bert4RecMapping::map));
+    m.put("fpmc", new Mapping("FPMC", FpmcMapping::map));
+    m.put("caser", new Mapping("Caser", CaserMapping::map));
     return m;
   }
 
