@@ -39,6 +39,8 @@ MODELS = {
                "layer_norm_eps": 1e-12, "loss_type": "CE"},
     "GRU4Rec": {"embedding_size": 6, "hidden_size": 10, "num_layers": 2, "loss_type": "CE"},
     "Caser": {"embedding_size": 8, "nh": 3, "nv": 2, "loss_type": "CE", "reg_weight": 1e-4},
+    "NextItNet": {"embedding_size": 8, "block_num": 2, "dilations": [1, 2], "kernel_size": 3, "reg_weight": 1e-4,
+                  "loss_type": "CE"},
     "FPMC": {"embedding_size": 8, "loss_type": "BPR"},
     "BERT4Rec": {"hidden_size": 8, "inner_size": 12, "n_layers": 2, "n_heads": 2, "hidden_act": "gelu",
                  "layer_norm_eps": 1e-12, "loss_type": "CE", "mask_ratio": 0.3},

@@ -36,7 +36,7 @@ class RecBoleImportCommandTest {
   void listShowsRecBoleAndItsModels() {
     SeqrecCliTest.Run r = SeqrecCliTest.run("import", "--list");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).contains("recbole: sasrec, gru4rec, bert4rec, fpmc, caser");
+    assertThat(r.out()).contains("recbole: sasrec, gru4rec, bert4rec, fpmc, caser, nextitnet");
   }
 
   @Test

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -36,7 +37,7 @@ class RecBoleImportTest {
 
   /** The fixture's file stem is the seqrec model's name. */
   @ParameterizedTest(name = "recbole {0}")
-  @ValueSource(strings = {"sasrec", "gru4rec", "bert4rec", "fpmc", "caser"})
+  @ValueSource(strings = {"sasrec", "gru4rec", "bert4rec", "fpmc", "caser", "nextitnet"})
   void importedModelScoresAsRecBole(String model) throws IOException {
     ImportedModel imported = PeerImports.importModel("recbole", ImportRequest.of(model, DIR.resolve(model + ".pth")));
     assertThat(imported.model()).isEqualTo(model);
@@ -56,23 +57,26 @@ class RecBoleImportTest {
     assertThat(worstError(model, io.github.seqrec.models.Models.load(model, file, Map.of()))).isEqualTo(worst);
   }
 
-  /** drop_oldest is what makes bert4rec RecBole's: without it the short histories score differently. */
-  @Test
-  void bert4recNeedsDropOldest() throws IOException {
-    ImportedModel imported = PeerImports.importModel("recbole", ImportRequest.of("bert4rec",
-        DIR.resolve("bert4rec.pth")));
-    SequentialModel pmixerWindow = imported.load(Map.of("drop_oldest", "false"));
-    assertThatThrownBy(() -> worstError("bert4rec", pmixerWindow)).isInstanceOf(AssertionError.class)
+  /**
+   * The option the importer sets for RecBole's form is what makes the model RecBole's: set back to
+   * seqrec's default, the short histories score differently (the length-1 user fails first).
+   */
+  @ParameterizedTest(name = "recbole {0} without {1}={2}")
+  @CsvSource({"bert4rec, drop_oldest, false", "caser, pad, left", "nextitnet, read_at, last_action"})
+  void theRecBoleOptionMatters(String model, String option, String seqrecDefault) throws IOException {
+    ImportedModel imported = PeerImports.importModel("recbole", ImportRequest.of(model, DIR.resolve(model + ".pth")));
+    assertThat(imported.options()).containsKey(option).doesNotContainEntry(option, seqrecDefault);
+    SequentialModel seqrecForm = imported.load(Map.of(option, seqrecDefault));
+    assertThatThrownBy(() -> worstError(model, seqrecForm)).isInstanceOf(AssertionError.class)
         .hasMessageContaining("history length 1");
   }
 
-  /** pad=right is what makes caser RecBole's: padding before the actions scores short histories differently. */
   @Test
-  void caserNeedsRightPadding() throws IOException {
-    ImportedModel imported = PeerImports.importModel("recbole", ImportRequest.of("caser", DIR.resolve("caser.pth")));
-    SequentialModel leftPadded = imported.load(Map.of("pad", "left"));
-    assertThatThrownBy(() -> worstError("caser", leftPadded)).isInstanceOf(AssertionError.class)
-        .hasMessageContaining("history length 1");
+  void nextitnetInRecBoleFormHasNoIncrementalState() throws IOException {
+    var model = (io.github.seqrec.models.nextitem.NextItNet) PeerImports.importModel("recbole",
+        ImportRequest.of("nextitnet", DIR.resolve("nextitnet.pth"))).load(Map.of());
+    assertThatThrownBy(model::newState).isInstanceOf(UnsupportedOperationException.class)
+        .hasMessageContaining("read_at=window_end");
   }
 
   /** The largest relative-or-absolute difference from RecBole's scores; fails on the first over 1e-4. */

@@ -79,6 +79,23 @@ final class RecBoleCheckpoint {
     throw wrongType(key, "an integer", v);
   }
 
+  /** A list of integers ({@code dilations: [1, 4]}). */
+  int[] integers(String key) {
+    Object v = setting(key);
+    if (v instanceof java.util.List<?> list && !list.isEmpty()) {
+      int[] out = new int[list.size()];
+      for (int i = 0; i < out.length; i++) {
+        if (!(list.get(i) instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
+            || Math.abs(n.doubleValue()) > Integer.MAX_VALUE) {
+          throw wrongType(key, "a list of integers", v);
+        }
+        out[i] = n.intValue();
+      }
+      return out;
+    }
+    throw wrongType(key, "a non-empty list of integers", v);
+  }
+
   double real(String key) {
     Object v = setting(key);
     if (v instanceof Number n) {

@@ -33,6 +33,7 @@ public final class RecBoleImporter implements PeerImporter {
     m.put("bert4rec", new Mapping("BERT4Rec", Bert4RecMapping::map));
     m.put("fpmc", new Mapping("FPMC", FpmcMapping::map));
     m.put("caser", new Mapping("Caser", CaserMapping::map));
+    m.put("nextitnet", new Mapping("NextItNet", NextItNetMapping::map));
     return m;
   }
 
