@@ -23,6 +23,7 @@ module io.github.seqrec.models {
   exports io.github.seqrec.models.tensors;
   exports io.github.seqrec.models.torch;
   exports io.github.seqrec.models.interop;
+  exports io.github.seqrec.models.interop.recbole;
 
   opens io.github.seqrec.models.cli to info.picocli;
 }

@@ -12,7 +12,8 @@ import java.util.TreeMap;
 public final class PeerImports {
   private PeerImports() {}
 
-  private static final List<PeerImporter> IMPORTERS = List.of();
+  private static final List<PeerImporter> IMPORTERS = List.of(
+      new io.github.seqrec.models.interop.recbole.RecBoleImporter());
 
   private static final Map<String, PeerImporter> BY_PEER = index();
 

@@ -27,6 +27,11 @@ import java.io.IOException;
  * leaves fewer actions in the window); shorter ones (the empty history included) are left-padded
  * with id 0, whose embedding is learned and part of Caser's math.
  *
+ * <p><b>RecBole's form</b> ({@code recbole/model/sequential_recommender/caser.py}): {@code pad=right}
+ * puts a short history's padding rows after its actions, and {@code head=fc2} replaces the
+ * output table by {@code u = relu(fc2([z; P_u]))} ({@code fc2.weight [d, 2d]}) scored against the
+ * item table, {@code y_j = u . E_item[j]}.
+ *
  * <p><b>User ids.</b> Caser has a per-user embedding {@code P_u}, so every request needs
  * {@link UserHistory#userId()}: 1 .. n_users are the known users (rows of
  * {@code user_embeddings.weight [n_users + 1, d]}); 0 is the unknown user, for whom {@code P_u = 0}
@@ -51,6 +56,12 @@ public final class Caser extends AbstractNextItemModel<Caser.Ws> {
   static final ModelOption<String> AC_FC = ModelOption.choice("ac_fc",
       "activation of fc1 (official names)", "relu", "iden", "relu", "tanh", "sigm");
   static final ModelOption<Integer> MAX_LEN = CommonOptions.maxLen(5);
+  static final ModelOption<String> PAD = ModelOption.choice("pad",
+      "where a short history's padding rows go in the window: before the actions (official) or after them"
+          + " (RecBole's right-padded item_seq)", "left", "left", "right");
+  static final ModelOption<String> HEAD = ModelOption.choice("head",
+      "scores x . W2[j] + b2[j] with x = [z; P_u] (official) or relu(fc2(x)) . E_item[j] (RecBole)",
+      "w2", "w2", "fc2");
 
   /** Caser as the registry knows it. */
   public static final ModelSpec SPEC = ModelSpec.builder("caser").family("nextitem")
@@ -60,7 +71,7 @@ public final class Caser extends AbstractNextItemModel<Caser.Ws> {
           + "height 1..L max-pooled over time, vertical filters (weighted sums of the window), plus a user embedding")
       .kernels("Convolution (Caser vertical and horizontal, max over time)", "Dense (fc1)", "Activations",
           "Catalogue (dot-product top-k)")
-      .options(N_ITEMS, N_USERS, D, L, NV, NH, AC_CONV, AC_FC, MAX_LEN)
+      .options(N_ITEMS, N_USERS, D, L, NV, NH, AC_CONV, AC_FC, MAX_LEN, PAD, HEAD)
       .batchInputs("hist_items", "hist_len", "user_id", "cand_items")
       .nextItem()
       .loader(Caser::load)
@@ -80,8 +91,14 @@ public final class Caser extends AbstractNextItemModel<Caser.Ws> {
   public static Caser load(SafeTensors st, ModelOptions o) throws IOException {
     int nItems = o.get(N_ITEMS);
     int d = o.get(D);
+    boolean fc2Head = o.get(HEAD).equals("fc2");
     CaserNetwork net = CaserNetwork.load(st, o.get(N_USERS), nItems, d, o.get(L), o.get(NV), o.get(NH),
-        o.get(AC_CONV), o.get(AC_FC));
+        o.get(AC_CONV), o.get(AC_FC), o.get(PAD).equals("right"), fc2Head);
+    if (fc2Head) {
+      // RecBole scores the user vector against the input item table itself, without a bias
+      return new Caser(net, Catalogue.of(st.floats("item_embeddings.weight", nItems + 1, d), nItems + 1, d, null),
+          o.get(MAX_LEN));
+    }
     float[] w2 = st.floats("W2.weight", nItems + 1, 2 * d);
     float[] b2 = st.floats("b2.weight", nItems + 1, 1);
     return new Caser(net, Catalogue.of(w2, nItems + 1, 2 * d, b2), o.get(MAX_LEN));

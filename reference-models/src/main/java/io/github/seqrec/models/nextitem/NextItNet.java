@@ -29,6 +29,12 @@ import java.io.IOException;
  * than {@code max_len} keep their most recent actions (with {@code max_len >= receptiveField()} the
  * score does not change). The empty history has {@code u = 0}: its scores are the output bias.
  *
+ * <p><b>RecBole's form</b> ({@code recbole/model/sequential_recommender/nextitnet.py}): the same
+ * residual block (b); {@code out_relu=false} (RecBole puts a Linear, not a ReLU, after the top row;
+ * the importer folds it into {@code output.*}) and {@code read_at=window_end}: RecBole reads the top
+ * row at the last slot of its right-padded {@code max_len} window, so a short history is followed by
+ * zero rows that the causal convolutions see.
+ *
  * <p><b>Incremental user state</b> (how a server keeps a user warm): {@link #newState()} makes a
  * {@link NextItNetState} holding, per causal convolution, its last {@code (k-1) * dilation} input
  * rows; {@link #append(NextItNetState, int)} adds one action at the cost of one output row per
@@ -52,6 +58,13 @@ public final class NextItNet extends AbstractNextItemModel<NextItNet.Ws> {
   static final ModelOption<Float> LN_EPS = ModelOption.floatOption("ln_eps", "layer-norm epsilon", 0f, 1f)
       .withDefault(1e-8f);
   static final ModelOption<Integer> MAX_LEN = CommonOptions.maxLen(1000);
+  static final ModelOption<Boolean> OUT_RELU = ModelOption.bool("out_relu",
+      "u = ReLU(X_top[last]) (official) or X_top[last] as it is (RecBole, whose final Linear is folded into output.*)",
+      true);
+  static final ModelOption<String> READ_AT = ModelOption.choice("read_at",
+      "read the top row at the most recent action (official) or at the end of the max_len window, the history"
+          + " right-padded with id 0 (RecBole reads slot max_len - 1 whatever the length; no incremental state)",
+      "last_action", "last_action", "window_end");
 
   /** NextItNet as the registry knows it. */
   public static final ModelSpec SPEC = ModelSpec.builder("nextitnet").family("nextitem")
@@ -60,7 +73,7 @@ public final class NextItNet extends AbstractNextItemModel<NextItNet.Ws> {
           + "(d, 2d) with layer norm; the newest position predicts the next item")
       .kernels("Convolution (causal_conv1d rows of the receptive-field cone, causal_conv1d_last for the state)",
           "Normalization (layer norm)", "Activations (ReLU)", "Dense (residual add)", "Catalogue (dot-product top-k)")
-      .options(N_ITEMS, CHANNELS, KERNEL_SIZE, DILATIONS, LN_EPS, MAX_LEN)
+      .options(N_ITEMS, CHANNELS, KERNEL_SIZE, DILATIONS, LN_EPS, MAX_LEN, OUT_RELU, READ_AT)
       .batchInputs("hist_items", "hist_len", "cand_items")
       .nextItem()
       .loader(NextItNet::load)
@@ -69,12 +82,17 @@ public final class NextItNet extends AbstractNextItemModel<NextItNet.Ws> {
   private final NextItNetStack stack;
   private final float[] itemTable;   // [n_items + 1, C]
   private final int nItems;
+  private final boolean outRelu;
+  private final boolean readAtWindowEnd;
 
-  private NextItNet(NextItNetStack stack, float[] itemTable, int nItems, Catalogue catalogue, int maxLen) {
+  private NextItNet(NextItNetStack stack, float[] itemTable, int nItems, Catalogue catalogue, int maxLen,
+                    boolean outRelu, boolean readAtWindowEnd) {
     super(SPEC, maxLen, Ws.class, catalogue);
     this.stack = stack;
     this.itemTable = itemTable;
     this.nItems = nItems;
+    this.outRelu = outRelu;
+    this.readAtWindowEnd = readAtWindowEnd;
   }
 
   /**
@@ -89,7 +107,8 @@ public final class NextItNet extends AbstractNextItemModel<NextItNet.Ws> {
     float[] table = st.floats("item_embedding.weight", nItems + 1, c);
     Catalogue catalogue = Catalogue.of(st.floats("output.weight", nItems + 1, c), nItems + 1, c,
         st.floats("output.bias", nItems + 1));
-    return new NextItNet(stack, table, nItems, catalogue, o.get(MAX_LEN));
+    return new NextItNet(stack, table, nItems, catalogue, o.get(MAX_LEN), o.get(OUT_RELU),
+        o.get(READ_AT).equals("window_end"));
   }
 
   /** Actions the newest position sees: {@code 1 + (k-1) * sum over blocks of 3d}. */
@@ -107,23 +126,35 @@ public final class NextItNet extends AbstractNextItemModel<NextItNet.Ws> {
     int end = history.length();
     HistoryChecks.ids("history itemIds", history.itemIds(), first, end, nItems + 1);
     int c = stack.channels();
-    int rows = stack.rowsFor(end - first);
-    if (rows == 0) {
+    int kept = end - first;
+    if (kept == 0) {
       java.util.Arrays.fill(out, outOff, outOff + c, 0f);
       return;
     }
+    // the sequence the stack reads: the kept actions, then (RecBole) id-0 padding up to max_len
+    int length = readAtWindowEnd ? maxHistoryLength() : kept;
+    int rows = stack.rowsFor(length);
     int[] items = history.itemIds();
     for (int r = 0; r < rows; r++) {
-      System.arraycopy(itemTable, items[end - rows + r] * c, w.x, r * c, c);
+      int slot = length - rows + r;
+      int item = slot < kept ? items[first + slot] : 0;
+      System.arraycopy(itemTable, item * c, w.x, r * c, c);
     }
     stack.lastRow(w.x, 0, rows, out, outOff, w.scratch, 0);
-    Activations.relu(out, outOff, out, outOff, c);
+    if (outRelu) {
+      Activations.relu(out, outOff, out, outOff, c);
+    }
   }
 
   // ---------------------------------------------------------------- incremental user state
 
   /** An empty user state (no action yet) for {@link #append}. */
   public NextItNetState newState() {
+    if (readAtWindowEnd) {
+      // the read row's input then depends on how much padding follows the history: no state can be appended to
+      throw new UnsupportedOperationException("nextitnet: read_at=window_end (RecBole's reading) has no incremental"
+          + " state; score the history instead");
+    }
     return new NextItNetState(this, stack);
   }
 
@@ -141,7 +172,9 @@ public final class NextItNet extends AbstractNextItemModel<NextItNet.Ws> {
           + nItems + "]");
     }
     stack.append(state, itemTable, itemId * stack.channels(), state.userEmbedding, 0, state.appendScratch, 0);
-    Activations.relu(state.userEmbedding, 0, state.userEmbedding, 0, stack.channels());
+    if (outRelu) {
+      Activations.relu(state.userEmbedding, 0, state.userEmbedding, 0, stack.channels());
+    }
   }
 
   /** Copies the state's user embedding (C floats; zeros for an empty state) to {@code out[outOff ..]}. */

@@ -10,6 +10,7 @@ import io.github.seqrec.models.SequentialModel;
 import io.github.seqrec.models.UserHistory;
 import io.github.seqrec.models.layers.Catalogue;
 import io.github.seqrec.models.layers.CommonOptions;
+import io.github.seqrec.models.layers.TransformerBlock;
 import io.github.seqrec.models.safetensors.SafeTensors;
 import java.io.IOException;
 
@@ -25,6 +26,11 @@ import java.io.IOException;
  * pads on the left, at the most recent one ({@code latest}). The forward pass is {@link SasRecCore}
  * over the shared {@code layers.TransformerBlock}. Histories longer than {@code max_len} keep their
  * most recent actions; the empty history has the zero user vector. Immutable and thread-safe.
+ *
+ * <p><b>RecBole's form.</b> {@code emb_scale=none emb_norm=true final_norm=false ffn=<inner_size>
+ * ffn_act=gelu ln_eps=<layer_norm_eps>} is RecBole's SASRec: {@code x_0 = LN_emb(E[s] + P[pos])},
+ * the same post-LN blocks with a GELU feed-forward of its own width, no final norm. {@code seqrec
+ * import --from recbole} writes these options.
  *
  * <p><b>Serving from a per-user state.</b> A {@link UserState} keeps the kept window's ids and
  * every layer's keys and values (the KV cache, {@code num_blocks x max_len x 2d} floats).
@@ -52,6 +58,19 @@ public final class SasRec extends AbstractNextItemModel<SasRec.Ws> {
   static final ModelOption<Float> LN_EPS = ModelOption.floatOption("ln_eps", "layer-norm epsilon", 0f, 1f)
       .withDefault(1e-8f);
   static final ModelOption<Integer> MAX_LEN = CommonOptions.maxLen(200);
+  // RecBole's SASRec (recbole/model/sequential_recommender/sasrec.py) differs from pmixer's in its
+  // input and its feed-forward; these options say how, each defaulting to pmixer's form.
+  static final ModelOption<String> EMB_SCALE = ModelOption.choice("emb_scale",
+      "item rows times sqrt(d) before the positions are added (pmixer) or as they are (RecBole)",
+      "sqrt_d", "sqrt_d", "none");
+  static final ModelOption<Boolean> EMB_NORM = ModelOption.bool("emb_norm",
+      "a layer norm (emb_norm.*) on item + position before the first block (RecBole)", false);
+  static final ModelOption<Boolean> FINAL_NORM = ModelOption.bool("final_norm",
+      "pmixer's last_layernorm after the last block (RecBole has none)", true);
+  static final ModelOption<Integer> FFN = ModelOption.intOption("ffn",
+      "feed-forward width (RecBole's inner_size; 0: the model width d, as pmixer)", 0, 1 << 16).withDefault(0);
+  static final ModelOption<String> FFN_ACT = ModelOption.choice("ffn_act",
+      "feed-forward activation: ReLU (pmixer) or exact erf GELU (RecBole's hidden_act=gelu)", "relu", "relu", "gelu");
 
   /** SASRec as the registry knows it. */
   public static final ModelSpec SPEC = ModelSpec.builder("sasrec").family("transformer")
@@ -60,7 +79,8 @@ public final class SasRec extends AbstractNextItemModel<SasRec.Ws> {
           + "with learned positions, the most recent position scored against the item table")
       .kernels("Attention (causal self-attention)", "Dense (QKV, output and feed-forward GEMMs)",
           "Normalization (layer norm)", "Activations (ReLU)", "Catalogue (dot-product top-k)")
-      .options(CommonOptions.N_ITEMS, HIDDEN, NUM_BLOCKS, NUM_HEADS, NORM_FIRST, POS_ANCHOR, LN_EPS, MAX_LEN)
+      .options(CommonOptions.N_ITEMS, HIDDEN, NUM_BLOCKS, NUM_HEADS, NORM_FIRST, POS_ANCHOR, LN_EPS, MAX_LEN,
+          EMB_SCALE, EMB_NORM, FINAL_NORM, FFN, FFN_ACT)
       .batchInputs("hist_items", "hist_len", "cand_items")
       .nextItem()
       .loader(SasRec::load)
@@ -75,8 +95,13 @@ public final class SasRec extends AbstractNextItemModel<SasRec.Ws> {
 
   /** Loads pmixer's {@code state_dict} names; hyperparameters from the metadata or {@code options}. */
   public static SasRec load(SafeTensors st, ModelOptions o) throws IOException {
-    return new SasRec(SasRecCore.load(st, o.get(CommonOptions.N_ITEMS), o.get(HIDDEN), o.get(NUM_BLOCKS),
-        o.get(NUM_HEADS), o.get(MAX_LEN), o.get(NORM_FIRST), o.get(POS_ANCHOR).equals("latest"), o.get(LN_EPS)));
+    int d = o.get(HIDDEN);
+    SasRecCore.Variant variant = new SasRecCore.Variant(o.get(EMB_SCALE).equals("sqrt_d"), o.get(EMB_NORM),
+        o.get(FINAL_NORM), o.get(FFN) == 0 ? d : o.get(FFN),
+        o.get(FFN_ACT).equals("gelu") ? TransformerBlock.FeedForward.GELU : TransformerBlock.FeedForward.RELU);
+    return new SasRec(SasRecCore.load(st, o.get(CommonOptions.N_ITEMS), d, o.get(NUM_BLOCKS),
+        o.get(NUM_HEADS), o.get(MAX_LEN), o.get(NORM_FIRST), o.get(POS_ANCHOR).equals("latest"), o.get(LN_EPS),
+        variant));
   }
 
   @Override

@@ -27,10 +27,13 @@ final class SasRecCore {
   private final float[] lastGamma;
   private final float[] lastBeta;
   private final float eps;
-  private final float sqrtD;
+  private final float embScale;         // sqrt(d) (pmixer) or 1 (RecBole)
+  private final float[] embGamma;       // RecBole's input layer norm, or null
+  private final float[] embBeta;
 
   private SasRecCore(int nItems, int d, int maxLen, int heads, boolean latestAnchor, float[] itemTable,
-                     float[] posTable, TransformerBlock[] blocks, float[] lastGamma, float[] lastBeta, float eps) {
+                     float[] posTable, TransformerBlock[] blocks, float[] lastGamma, float[] lastBeta, float eps,
+                     boolean scaleBySqrtD, float[] embGamma, float[] embBeta) {
     this.nItems = nItems;
     this.d = d;
     this.maxLen = maxLen;
@@ -42,29 +45,52 @@ final class SasRecCore {
     this.lastGamma = lastGamma;
     this.lastBeta = lastBeta;
     this.eps = eps;
-    this.sqrtD = (float) Math.sqrt(d);
+    this.embScale = scaleBySqrtD ? (float) Math.sqrt(d) : 1f;
+    this.embGamma = embGamma;
+    this.embBeta = embBeta;
+  }
+
+  /**
+   * Where a SASRec departs from pmixer's (RecBole's SASRec: no sqrt(d) scaling, a layer norm on
+   * the input, no final norm, a GELU feed-forward of width {@code inner_size}).
+   *
+   * @param scaleBySqrtD item rows times sqrt(d) before the positions are added
+   * @param embNorm a layer norm {@code emb_norm.*} on item + position
+   * @param finalNorm {@code last_layernorm.*} after the last block
+   * @param ffnWidth the feed-forward's inner width
+   * @param activation the feed-forward's activation
+   */
+  record Variant(boolean scaleBySqrtD, boolean embNorm, boolean finalNorm, int ffnWidth,
+                 TransformerBlock.FeedForward activation) {
+    static Variant pmixer(int d) {
+      return new Variant(true, false, true, d, TransformerBlock.FeedForward.RELU);
+    }
   }
 
   /** Loads pmixer's state_dict names (see sasrec.py). */
   static SasRecCore load(SafeTensors st, int nItems, int d, int numBlocks, int heads, int maxLen, boolean normFirst,
-                         boolean latestAnchor, float eps) throws IOException {
+                         boolean latestAnchor, float eps, Variant variant) throws IOException {
     TransformerBlock.NormPlacement placement =
         normFirst ? TransformerBlock.NormPlacement.PRE : TransformerBlock.NormPlacement.POST;
     TransformerBlock[] blocks = new TransformerBlock[numBlocks];
     for (int i = 0; i < numBlocks; i++) {
       String att = "attention_layers." + i;
       String ffn = "forward_layers." + i;
-      blocks[i] = TransformerBlock.softmax(d, heads, placement, TransformerBlock.FeedForward.RELU,
+      int f = variant.ffnWidth();
+      blocks[i] = TransformerBlock.softmax(d, heads, placement, variant.activation(),
           st.floats(att + ".in_proj_weight", 3 * d, d), st.floats(att + ".in_proj_bias", 3 * d),
           st.floats(att + ".out_proj.weight", d, d), st.floats(att + ".out_proj.bias", d),
           st.floats("attention_layernorms." + i + ".weight", d), st.floats("attention_layernorms." + i + ".bias", d),
           st.floats("forward_layernorms." + i + ".weight", d), st.floats("forward_layernorms." + i + ".bias", d),
-          d, st.floats(ffn + ".conv1.weight", d, d, 1), st.floats(ffn + ".conv1.bias", d),
-          st.floats(ffn + ".conv2.weight", d, d, 1), st.floats(ffn + ".conv2.bias", d), eps);
+          f, st.floats(ffn + ".conv1.weight", f, d, 1), st.floats(ffn + ".conv1.bias", f),
+          st.floats(ffn + ".conv2.weight", d, f, 1), st.floats(ffn + ".conv2.bias", d), eps);
     }
     return new SasRecCore(nItems, d, maxLen, heads, latestAnchor, st.floats("item_emb.weight", nItems + 1, d),
-        st.floats("pos_emb.weight", maxLen + 1, d), blocks, st.floats("last_layernorm.weight", d),
-        st.floats("last_layernorm.bias", d), eps);
+        st.floats("pos_emb.weight", maxLen + 1, d), blocks,
+        variant.finalNorm() ? st.floats("last_layernorm.weight", d) : null,
+        variant.finalNorm() ? st.floats("last_layernorm.bias", d) : null, eps, variant.scaleBySqrtD(),
+        variant.embNorm() ? st.floats("emb_norm.weight", d) : null,
+        variant.embNorm() ? st.floats("emb_norm.bias", d) : null);
   }
 
   int layers() {
@@ -87,7 +113,19 @@ final class SasRecCore {
     int e = item * d;
     int p = pos * d;
     for (int c = 0; c < d; c++) {
-      x[off + c] = itemTable[e + c] * sqrtD + posTable[p + c];
+      x[off + c] = itemTable[e + c] * embScale + posTable[p + c];
+    }
+    if (embGamma != null) {
+      Normalization.layerNorm(x, off, x, off, 1, d, embGamma, embBeta, eps);
+    }
+  }
+
+  /** The user vector from the most recent row's output: the final norm, or the row itself (RecBole). */
+  private void readOut(float[] x, int rowOff, float[] out, int outOff) {
+    if (lastGamma != null) {
+      Normalization.layerNorm(x, rowOff, out, outOff, 1, d, lastGamma, lastBeta, eps);
+    } else {
+      System.arraycopy(x, rowOff, out, outOff, d);
     }
   }
 
@@ -112,7 +150,7 @@ final class SasRecCore {
       blocks[l].forward(x, 0, 0, len, queryFrom, true, len, null, cache, l, null, 0, 0L, s.block, 0);
     }
     cache.setRows(len);
-    Normalization.layerNorm(x, (len - 1) * d, out, outOff, 1, d, lastGamma, lastBeta, eps);
+    readOut(x, (len - 1) * d, out, outOff);
   }
 
   /** One user's incremental state: the kept window's ids, the KV cache, the current user vector. */
@@ -157,6 +195,6 @@ final class SasRecCore {
       blocks[l].forward(x, 0, n, n + 1, true, n + 1, null, st.cache, l, null, 0, 0L, s.block, 0);
     }
     st.cache.setRows(n + 1);
-    Normalization.layerNorm(x, 0, st.user, 0, 1, d, lastGamma, lastBeta, eps);
+    readOut(x, 0, st.user, 0);
   }
 }

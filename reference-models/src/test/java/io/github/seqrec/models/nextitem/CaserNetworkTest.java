@@ -14,7 +14,7 @@ class CaserNetworkTest {
   @Test
   void goldenUserEmbeddings() throws IOException {
     try (SafeTensors st = SafeTensors.open(DIR.resolve("weights.safetensors"))) {
-      CaserNetwork net = CaserNetwork.load(st, 30, 200, 50, 5, 4, 16, "relu", "relu");
+      CaserNetwork net = CaserNetwork.load(st, 30, 200, 50, 5, 4, 16, "relu", "relu", false, false);
       double worst = 0;
       for (String c : new String[] {"len1", "max", "padded", "empty"}) {
         try (SafeTensors b = SafeTensors.open(DIR.resolve("batch_" + c + ".safetensors"))) {

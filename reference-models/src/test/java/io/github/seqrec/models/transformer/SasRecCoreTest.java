@@ -19,7 +19,7 @@ class SasRecCoreTest {
 
   static SasRecCore golden(boolean normFirst, boolean latest) throws IOException {
     try (SafeTensors st = SafeTensors.open(DIR.resolve("weights.safetensors"))) {
-      return SasRecCore.load(st, 300, 50, 2, 2, 200, normFirst, latest, 1e-8f);
+      return SasRecCore.load(st, 300, 50, 2, 2, 200, normFirst, latest, 1e-8f, SasRecCore.Variant.pmixer(50));
     }
   }
 
@@ -104,7 +104,7 @@ class SasRecCoreTest {
     SafeTensors.write(file, w);
     SasRecCore core;
     try (SafeTensors st = SafeTensors.open(file)) {
-      core = SasRecCore.load(st, 100, d, 2, 4, maxLen, false, false, 1e-8f);
+      core = SasRecCore.load(st, 100, d, 2, 4, maxLen, false, false, 1e-8f, SasRecCore.Variant.pmixer(d));
     }
     SasRecCore.Scratch s = core.new Scratch();
     SasRecCore.State state = new SasRecCore.State(core);
