@@ -9,7 +9,8 @@
 module io.github.seqrec.models {
   requires transitive io.github.seqrec.kernels;
   requires info.picocli;
-  requires java.logging;   // the CLI quiets the kernels' backend line unless --verbose
+  requires java.logging;
+  requires org.yaml.snakeyaml;   // FuxiCTR's model YAML and feature map (plain maps, no custom types)   // the CLI quiets the kernels' backend line unless --verbose
 
   exports io.github.seqrec.models;
   exports io.github.seqrec.models.ctr;
@@ -23,6 +24,7 @@ module io.github.seqrec.models {
   exports io.github.seqrec.models.tensors;
   exports io.github.seqrec.models.torch;
   exports io.github.seqrec.models.interop;
+  exports io.github.seqrec.models.interop.fuxictr;
 
   opens io.github.seqrec.models.cli to info.picocli;
 }
