@@ -25,6 +25,7 @@ module io.github.seqrec.models {
   exports io.github.seqrec.models.torch;
   exports io.github.seqrec.models.interop;
   exports io.github.seqrec.models.interop.fuxictr;
+  exports io.github.seqrec.models.interop.deepctr;
 
   opens io.github.seqrec.models.cli to info.picocli;
 }

@@ -1,6 +1,7 @@
 package io.github.seqrec.models.interop;
 
 import io.github.seqrec.models.ModelOptions;
+import io.github.seqrec.models.interop.deepctr.DeepCtrImporter;
 import io.github.seqrec.models.interop.fuxictr.FuxiCtrImporter;
 import java.io.IOException;
 import java.util.List;
@@ -13,7 +14,7 @@ import java.util.TreeMap;
 public final class PeerImports {
   private PeerImports() {}
 
-  private static final List<PeerImporter> IMPORTERS = List.of(new FuxiCtrImporter());
+  private static final List<PeerImporter> IMPORTERS = List.of(new FuxiCtrImporter(), new DeepCtrImporter());
 
   private static final Map<String, PeerImporter> BY_PEER = index();
 
