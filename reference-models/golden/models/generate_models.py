@@ -167,6 +167,23 @@ def gen_dien():
                                dien.SOURCE, dict(hp, gru_type=kind))
 
 
+def gen_dien_peer():
+    """FuxiCTR's final-input form ([h'; e_a], no sum pooling) on its own small weights."""
+    hp = dien.PEER_HPARAMS
+    model = as_float64(randomize(dien.build(hp), generator(705)))
+    save_weights("dien", randomize(dien.build(hp), generator(705)), dien.SOURCE, hp, file="weights_peer")
+    keys = ["hist_items", "hist_cates", "hist_len", "cand_items", "cand_cates"]
+    for n, (case, lengths, L, C) in enumerate(standard_cases(hp["max_len"])):
+        if case not in ("padded", "empty"):
+            continue
+        g = generator(7300 + n)
+        inputs = pick({**history(g, lengths, L, hp["n_items"], hp["n_cates"]),
+                       **candidates(g, len(lengths), C, hp["n_items"], hp["n_cates"])}, keys)
+        with torch.no_grad():
+            save_batch("dien", "peer_" + case, inputs, expected_of(model(**inputs)), dien.SOURCE, hp,
+                       {"weights": "weights_peer"})
+
+
 def gen_sim():
     hp = sim.HPARAMS
     model = randomize(sim.build(hp), generator(703))
@@ -582,6 +599,7 @@ def main():
     gen_din()
     gen_din_peer()
     gen_dien()
+    gen_dien_peer()
     gen_sim()
     gen_eta()
     gen_twin()
