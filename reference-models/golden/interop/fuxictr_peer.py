@@ -32,6 +32,7 @@ OUT = os.path.join(os.path.dirname(os.path.dirname(HERE)), "src", "test", "resou
 
 N_ITEMS, N_CATES, MAX_LEN, EMB = 30, 6, 8, 4
 DATASET = "seqrec_tiny"
+DIEN_DATASET = "seqrec_tiny_neg"  # DIEN's feature map also lists the negative histories it expects
 
 # (expid, DIN arguments): Dice/ReLU in the attention unit and in the DNN, softmax on and off.
 DIN_EXPERIMENTS = [
@@ -39,6 +40,16 @@ DIN_EXPERIMENTS = [
     ("DIN_dice_softmax", dict(attention_hidden_activations="Dice", dnn_activations="Dice", din_use_softmax=True)),
     ("DIN_relu", dict(attention_hidden_activations="ReLU", dnn_activations="ReLU", din_use_softmax=False)),
 ]
+
+
+# (expid, DIEN arguments): the evolution cells, sum pooling on/off, batch norm in the DNN on/off.
+DIEN_EXPERIMENTS = [
+    ("DIEN_augru", dict(gru_type="AUGRU", enable_sum_pooling=True, batch_norm=False)),
+    ("DIEN_augru_bn", dict(gru_type="AUGRU", enable_sum_pooling=False, batch_norm=True)),
+    ("DIEN_agru", dict(gru_type="AGRU", enable_sum_pooling=True, batch_norm=False)),
+]
+# AIGRU is left out: FuxiCTR's DIEN multiplies [B, L, d] interests by [B, L] scores without
+# unsqueezing them, so gru_type=AIGRU fails in FuxiCTR's own forward pass.
 
 
 def fake_missing_modules():
@@ -55,7 +66,7 @@ def fake_missing_modules():
             sys.modules[name] = module
 
 
-def feature_map_json():
+def feature_map_json(dataset=DATASET, negatives=False):
     def cat(name, vocab, source):
         return {name: {"source": source, "type": "categorical", "padding_idx": 0, "vocab_size": vocab}}
 
@@ -64,11 +75,14 @@ def feature_map_json():
                        "max_len": MAX_LEN, "vocab_size": vocab, "feature_encoder": None}}
 
     # vocab = padding 0 + ids + FuxiCTR's __OOV__ row
-    return {"dataset_id": DATASET, "num_fields": 4, "total_features": 2 * (N_ITEMS + N_CATES + 4),
-            "input_length": 2 + 2 * MAX_LEN, "labels": ["label"],
-            "features": [cat("item_id", N_ITEMS + 2, "item"), cat("cate_id", N_CATES + 2, "item"),
-                         seq("click_history", "item_id", N_ITEMS + 2, "user"),
-                         seq("cate_history", "cate_id", N_CATES + 2, "user")]}
+    features = [cat("item_id", N_ITEMS + 2, "item"), cat("cate_id", N_CATES + 2, "item"),
+                seq("click_history", "item_id", N_ITEMS + 2, "user"),
+                seq("cate_history", "cate_id", N_CATES + 2, "user")]
+    if negatives:
+        features += [seq("neg_click_history", "item_id", N_ITEMS + 2, "user"),
+                     seq("neg_cate_history", "cate_id", N_CATES + 2, "user")]
+    return {"dataset_id": dataset, "num_fields": len(features), "total_features": 2 * (N_ITEMS + N_CATES + 4),
+            "input_length": 2 + (len(features) - 2) * MAX_LEN, "labels": ["label"], "features": features}
 
 
 def model_config(extra):
@@ -81,6 +95,20 @@ def model_config(extra):
                   din_sequence_field=[["click_history", "cate_history"]],
                   net_dropout=0, batch_norm=False, epochs=1, shuffle=True, seed=2019, monitor="AUC",
                   monitor_mode="max")
+    config.update(extra)
+    return config
+
+
+def dien_config(extra):
+    config = dict(model="DIEN", dataset_id=DIEN_DATASET, loss="binary_crossentropy", metrics=["logloss", "AUC"],
+                  task="binary_classification", optimizer="adam", learning_rate=1.0e-3,
+                  embedding_regularizer=0, net_regularizer=0, batch_size=8, embedding_dim=EMB,
+                  dnn_hidden_units=[12, 6], dnn_activations="ReLU",
+                  dien_target_field=[["item_id", "cate_id"]],
+                  dien_sequence_field=[["click_history", "cate_history"]],
+                  dien_neg_seq_field=[["neg_click_history", "neg_cate_history"]],
+                  attention_type="bilinear_attention", use_attention_softmax=True, aux_loss_alpha=0,
+                  net_dropout=0, epochs=1, shuffle=True, seed=2019, monitor="AUC", monitor_mode="max")
     config.update(extra)
     return config
 
@@ -113,6 +141,41 @@ def batch(g, lengths, with_empty):
                 cand_cates=cand_cates)
 
 
+def write_configs(name, dataset, negatives, configs):
+    fmap_path = os.path.join(OUT, "feature_map" + name + ".json")
+    with open(fmap_path, "w") as f:
+        json.dump(feature_map_json(dataset, negatives), f, indent=4)
+    yaml_path = os.path.join(OUT, "model_config" + name + ".yaml")
+    with open(yaml_path, "w") as f:
+        yaml.safe_dump(configs, f, sort_keys=False)
+    return fmap_path, yaml_path
+
+
+def build_peer(cls, expid, yaml_path, fmap_path, dataset, pair_keys):
+    """The model as FuxiCTR's run_expid builds it: params from the YAML, the feature map loaded."""
+    from fuxictr.features import FeatureMap
+    with open(yaml_path) as f:
+        params = yaml.safe_load(f)[expid]
+    for key in pair_keys:
+        params[key] = [tuple(x) for x in params[key]]
+    feature_map = FeatureMap(dataset, OUT)
+    feature_map.load(fmap_path, params)
+    torch.manual_seed(2019)
+    model = cls(feature_map, model_id=expid, gpu=-1, model_root="/tmp/fuxictr-peer-ckpt", verbose=0,
+                **{k: v for k, v in params.items() if k != "model"})
+    return model, params
+
+
+def save_case(expid, model, b, model_name):
+    logits, probs = run_peer(model, b)
+    tensors = {k: v.to(torch.int32) for k, v in b.items()}
+    tensors["expected.logits"] = logits.float()
+    tensors["expected.probs"] = probs.float()
+    save_safetensors(os.path.join(OUT, expid + "_batch.safetensors"), tensors,
+                     {"peer": "fuxictr", "expid": expid, "model": model_name})
+    print(expid, "logits", logits.flatten().tolist())
+
+
 def run_peer(model, b):
     """FuxiCTR's forward on its own input dict; the logit is the output sigmoid's input."""
     captured = {}
@@ -122,6 +185,9 @@ def run_peer(model, b):
     hook = last_linear.register_forward_hook(keep)
     inputs = {"item_id": b["cand_items"][:, 0], "cate_id": b["cand_cates"][:, 0],
               "click_history": b["hist_items"], "cate_history": b["hist_cates"]}
+    if "neg_click_history" in model.feature_map.features:  # DIEN embeds them (aux loss off: unused)
+        inputs["neg_click_history"] = b["hist_items"]
+        inputs["neg_cate_history"] = b["hist_cates"]
     with torch.no_grad():
         probs = model(inputs)["y_pred"].reshape(-1, 1)
     hook.remove()
@@ -135,39 +201,33 @@ def main():
     fake_missing_modules()
     sys.path.insert(0, args.fuxictr_src)
     sys.path.insert(0, os.path.join(args.fuxictr_src, "model_zoo", "DIN", "src"))
-    from fuxictr.features import FeatureMap
+    sys.path.insert(0, os.path.join(args.fuxictr_src, "model_zoo", "DIEN", "src"))
     from DIN import DIN
+    from DIEN import DIEN
 
     os.makedirs(OUT, exist_ok=True)
-    fmap_path = os.path.join(OUT, "feature_map.json")
-    with open(fmap_path, "w") as f:
-        json.dump(feature_map_json(), f, indent=4)
-    configs = {expid: model_config(extra) for expid, extra in DIN_EXPERIMENTS}
-    with open(os.path.join(OUT, "model_config.yaml"), "w") as f:
-        yaml.safe_dump(configs, f, sort_keys=False)
-
+    fmap_path, yaml_path = write_configs("", DATASET, False,
+                                         {expid: model_config(extra) for expid, extra in DIN_EXPERIMENTS})
     for n, (expid, _) in enumerate(DIN_EXPERIMENTS):
-        # the config goes through YAML and back, as FuxiCTR's load_config hands it to the model
-        with open(os.path.join(OUT, "model_config.yaml")) as f:
-            params = yaml.safe_load(f)[expid]
-        params["din_target_field"] = [tuple(x) for x in params["din_target_field"]]
-        params["din_sequence_field"] = [tuple(x) for x in params["din_sequence_field"]]
-        feature_map = FeatureMap(DATASET, OUT)
-        feature_map.load(fmap_path, params)
-        torch.manual_seed(2019)
-        model = DIN(feature_map, model_id=expid, gpu=-1, model_root="/tmp/fuxictr-peer-ckpt", verbose=0,
-                    **{k: v for k, v in params.items() if k != "model"})
+        model, params = build_peer(DIN, expid, yaml_path, fmap_path, DATASET,
+                                   ["din_target_field", "din_sequence_field"])
         randomize(model, torch.Generator().manual_seed(900 + n))
         model.eval()
         torch.save(model.state_dict(), os.path.join(OUT, expid + ".model"))
         b = batch(torch.Generator().manual_seed(910 + n), [1, MAX_LEN, 3, 5], params["din_use_softmax"])
-        logits, probs = run_peer(model, b)
-        tensors = {k: v.to(torch.int32) for k, v in b.items()}
-        tensors["expected.logits"] = logits.float()
-        tensors["expected.probs"] = probs.float()
-        save_safetensors(os.path.join(OUT, expid + "_batch.safetensors"), tensors,
-                         {"peer": "fuxictr", "expid": expid, "model": "din"})
-        print(expid, "logits", logits.flatten().tolist())
+        save_case(expid, model, b, "din")
+
+    fmap_path, yaml_path = write_configs("_dien", DIEN_DATASET, True,
+                                         {expid: dien_config(extra) for expid, extra in DIEN_EXPERIMENTS})
+    for n, (expid, _) in enumerate(DIEN_EXPERIMENTS):
+        model, params = build_peer(DIEN, expid, yaml_path, fmap_path, DIEN_DATASET,
+                                   ["dien_target_field", "dien_sequence_field", "dien_neg_seq_field"])
+        randomize(model, torch.Generator().manual_seed(950 + n))
+        model.eval()
+        torch.save(model.state_dict(), os.path.join(OUT, expid + ".model"))
+        # FuxiCTR's DIEN runs the GRUs on the non-empty rows only, so an empty history is allowed
+        b = batch(torch.Generator().manual_seed(960 + n), [1, MAX_LEN, 3, 5], True)
+        save_case(expid, model, b, "dien")
 
 
 if __name__ == "__main__":

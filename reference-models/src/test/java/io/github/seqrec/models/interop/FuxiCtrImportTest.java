@@ -24,6 +24,8 @@ class FuxiCtrImportTest {
   static final Path DIR = Path.of("src/test/resources/interop/fuxictr");
   static final Path YAML = DIR.resolve("model_config.yaml");
   static final Path FEATURE_MAP = DIR.resolve("feature_map.json");
+  static final Path DIEN_YAML = DIR.resolve("model_config_dien.yaml");
+  static final Path DIEN_FEATURE_MAP = DIR.resolve("feature_map_dien.json");
 
   @TempDir Path tmp;
 
@@ -39,6 +41,54 @@ class FuxiCtrImportTest {
     double worst = PeerParity.check("fuxictr din " + expid, model, DIR.resolve(expid + "_batch.safetensors"));
     assertThat(worst).isLessThanOrEqualTo(PeerParity.TOLERANCE);
     assertThat(imported.options()).containsEntry("mlp_input", "target_pooled").containsEntry("dice_eps", "1.0E-9");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"DIEN_augru", "DIEN_augru_bn", "DIEN_agru"})
+  void dienScoresAsFuxiCtr(String expid) throws IOException {
+    ImportRequest request = new ImportRequest("dien", DIR.resolve(expid + ".model"),
+        List.of(DIEN_YAML, DIEN_FEATURE_MAP), Map.of("expid", expid));
+    ImportedModel imported = PeerImports.importModel("fuxictr", request);
+    double worst = PeerParity.check("fuxictr dien " + expid, imported.load(Map.of()),
+        DIR.resolve(expid + "_batch.safetensors"));
+    assertThat(worst).isLessThanOrEqualTo(PeerParity.TOLERANCE);
+  }
+
+  private Path dienYaml(String body) throws IOException {
+    Path file = tmp.resolve("model_config_dien.yaml");
+    Files.writeString(file, "DIEN_augru:\n  model: DIEN\n  embedding_dim: 4\n  dnn_hidden_units: [12, 6]\n"
+        + "  batch_norm: false\n  enable_sum_pooling: true\n" + body);
+    return file;
+  }
+
+  private static ImportRequest dienRequest(Path yaml) {
+    return new ImportRequest("dien", DIR.resolve("DIEN_augru.model"), List.of(yaml, DIEN_FEATURE_MAP),
+        Map.of("expid", "DIEN_augru"));
+  }
+
+  @Test
+  void dienRefusesWhatSeqrecCannotServe() throws IOException {
+    Path aigru = dienYaml("  gru_type: AIGRU\n");
+    assertThatThrownBy(() -> PeerImports.importModel("fuxictr", dienRequest(aigru)))
+        .isInstanceOf(ImportRefusedException.class).hasMessageContaining("gru_type AIGRU");
+    Path din = dienYaml("  attention_type: din_attention\n");
+    assertThatThrownBy(() -> PeerImports.importModel("fuxictr", dienRequest(din)))
+        .isInstanceOf(ImportRefusedException.class).hasMessageContaining("attention_type din_attention");
+    Path noSoftmax = dienYaml("  use_attention_softmax: false\n");
+    assertThatThrownBy(() -> PeerImports.importModel("fuxictr", dienRequest(noSoftmax)))
+        .isInstanceOf(ImportRefusedException.class).hasMessageContaining("use_attention_softmax=False");
+  }
+
+  @Test
+  void dienReportsABatchNormSettingThatDoesNotMatch() throws IOException {
+    Path file = dienYaml("").resolveSibling("bn.yaml");
+    Files.writeString(file, Files.readString(dienYaml("")).replace("batch_norm: false", "batch_norm: true"));
+    assertThatThrownBy(() -> PeerImports.importModel("fuxictr", dienRequest(file)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("batch_norm=True")
+        .hasMessageContaining("has none after 'dnn.mlp.0'");
+    assertThatThrownBy(() -> PeerImports.importModel("fuxictr", new ImportRequest("dien",
+        DIR.resolve("DIN_dice.model"), List.of(YAML, FEATURE_MAP), Map.of("expid", "DIN_dice"))))
+        .hasMessageContaining("is model 'DIN', expected DIEN");
   }
 
   @Test

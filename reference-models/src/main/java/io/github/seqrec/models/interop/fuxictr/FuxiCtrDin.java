@@ -34,7 +34,7 @@ final class FuxiCtrDin {
   static ImportedModel map(FuxiCtrConfig config, FuxiCtrFeatureMap features, CheckpointTensors checkpoint) {
     List<String> target = fieldPair(config, "din_target_field", List.of("item_id", "cate_id"));
     List<String> sequence = fieldPair(config, "din_sequence_field", List.of("click_history", "cate_history"));
-    checkFeatures(config, features, target, sequence);
+    checkFeatures(config, features, target, sequence, List.of(), "din");
     refuseUnsupported(config);
     int dim = config.integer("embedding_dim", 10);
     for (String f : List.of(target.get(0), target.get(1), sequence.get(0), sequence.get(1))) {
@@ -58,8 +58,9 @@ final class FuxiCtrDin {
     out.put("emb.item.weight", checkpoint.f32(EMB + target.get(0) + ".weight", nItems + 1, dim));
     out.put("emb.cate.weight", checkpoint.f32(EMB + target.get(1) + ".weight", nCates + 1, dim));
     int d = 2 * dim;
-    mapMlp(checkpoint, ATT, attHidden, attAct, 4 * d, null, "att", out);
-    mapMlp(checkpoint, DNN, dnnHidden, dnnAct, 2 * d, dnnInputOrder(features, target, sequence, dim), "mlp", out);
+    mapMlp(checkpoint, ATT, attHidden, attAct, 4 * d, null, false, "att", out);
+    mapMlp(checkpoint, DNN, dnnHidden, dnnAct, 2 * d, dnnInputOrder(features, target, sequence, dim), false, "mlp",
+        out);
 
     Map<String, String> options = new LinkedHashMap<>();
     options.put("n_items", Integer.toString(nItems));
@@ -111,26 +112,32 @@ final class FuxiCtrDin {
     return List.of((String) pair.get(0), (String) pair.get(1));
   }
 
-  private static void checkFeatures(FuxiCtrConfig config, FuxiCtrFeatureMap features, List<String> target,
-                                    List<String> sequence) {
-    Set<String> din = Set.of(target.get(0), target.get(1), sequence.get(0), sequence.get(1));
-    List<String> extra = features.embedded().stream().filter(f -> !din.contains(f)).toList();
+  /**
+   * The feature map must hold the target pair, the history pair sharing their tables and nothing
+   * else but {@code unused} (DIEN's negative histories, which serving never reads).
+   */
+  static void checkFeatures(FuxiCtrConfig config, FuxiCtrFeatureMap features, List<String> target,
+                            List<String> sequence, List<String> unused, String model) {
+    Set<String> known = new java.util.HashSet<>(List.of(target.get(0), target.get(1), sequence.get(0), sequence.get(1)));
+    known.addAll(unused);
+    List<String> extra = features.embedded().stream().filter(f -> !known.contains(f)).toList();
     if (!extra.isEmpty()) {
       throw new ImportRefusedException("FuxiCTR " + config.expid() + ": feature map " + features.file()
-          + " has features " + extra + " besides the DIN fields " + target + " / " + sequence
-          + "; seqrec's din takes only the target (item, category) and its history");
+          + " has features " + extra + " besides the " + model.toUpperCase(java.util.Locale.ROOT) + " fields "
+          + target + " / " + sequence + "; seqrec's " + model + " takes only the target (item, category) and its "
+          + "history");
     }
     for (int i = 0; i < 2; i++) {
       String t = target.get(i);
       String s = sequence.get(i);
       if (!features.type(t).equals("categorical")) {
         throw new ImportRefusedException("FuxiCTR " + config.expid() + ": target field " + t + " is of type "
-            + features.type(t) + "; seqrec's din needs a categorical id");
+            + features.type(t) + "; seqrec's " + model + " needs a categorical id");
       }
       if (!features.type(s).equals("sequence") || !t.equals(features.spec(s, "share_embedding"))) {
         throw new ImportRefusedException("FuxiCTR " + config.expid() + ": sequence field " + s + " (type "
             + features.type(s) + ", share_embedding " + features.spec(s, "share_embedding") + ") must be a sequence"
-            + " sharing " + t + "'s embedding; seqrec's din embeds history and candidate with one table");
+            + " sharing " + t + "'s embedding; seqrec's " + model + " embeds history and candidate with one table");
       }
     }
   }
@@ -167,13 +174,18 @@ final class FuxiCtrDin {
     return source;
   }
 
+  /** FuxiCTR's MLP_Block batch norm: {@code nn.BatchNorm1d} with its default eps. */
+  static final double BATCH_NORM_EPS = 1e-5;
+
   /**
-   * A FuxiCTR {@code MLP_Block} ({@code nn.Sequential} of Linear, activation, dropout ..., Linear)
-   * onto seqrec's {@code <to>.hidden.i / act.i / out}. Module numbers come from the tensors (a
-   * dropout or a parameter-free activation takes a number but has none).
+   * A FuxiCTR {@code MLP_Block} ({@code nn.Sequential} of Linear, [BatchNorm,] activation,
+   * dropout ..., Linear) onto seqrec's {@code <to>.hidden.i / act.i / out}. Module numbers come
+   * from the tensors (a dropout or a parameter-free activation takes a number but has none). With
+   * {@code batchNorm}, each hidden layer's batch norm (eval: a per-channel affine map) is folded
+   * into the linear layer before it.
    */
-  private static void mapMlp(CheckpointTensors ckpt, String prefix, int[] hidden, String act, int in,
-                             int[] inputOrder, String to, SeqrecTensors out) {
+  static void mapMlp(CheckpointTensors ckpt, String prefix, int[] hidden, String act, int in,
+                     int[] inputOrder, boolean batchNorm, String to, SeqrecTensors out) {
     List<Integer> linears = ckpt.indices(prefix, ".weight").stream()
         .filter(i -> ckpt.shape(prefix + i + ".weight").length == 2).toList();
     if (linears.size() != hidden.length + 1) {
@@ -188,7 +200,22 @@ final class FuxiCtrDin {
       if (i == 0 && inputOrder != null) {
         w = CheckpointTensors.permuteColumns(w, inputOrder);
       }
-      out.linear(to + ".hidden." + i, w, ckpt.f32(prefix + layer + ".bias", hidden[i]));
+      Tensor.F32 b = ckpt.f32(prefix + layer + ".bias", hidden[i]);
+      Integer normAt = ckpt.indices(prefix, ".running_mean").higher(layer);
+      boolean hasNorm = normAt != null && normAt < linears.get(i + 1);
+      if (hasNorm != batchNorm) {
+        throw ckpt.mismatch("the config says batch_norm=" + (batchNorm ? "True" : "False") + " but the checkpoint "
+            + (hasNorm ? "has a batch norm at '" + prefix + normAt + "'" : "has none after '" + prefix + layer + "'"));
+      }
+      if (hasNorm) {
+        String n = prefix + normAt;
+        int h = hidden[i];
+        Tensor.F32[] folded = foldBatchNorm(w, b, ckpt.f32(n + ".weight", h), ckpt.f32(n + ".bias", h),
+            ckpt.f32(n + ".running_mean", h), ckpt.f32(n + ".running_var", h));
+        w = folded[0];
+        b = folded[1];
+      }
+      out.linear(to + ".hidden." + i, w, b);
       Integer diceAt = dice.higher(layer);
       boolean hasDice = diceAt != null && diceAt < linears.get(i + 1);
       if (hasDice != act.equals("dice")) {
@@ -209,7 +236,28 @@ final class FuxiCtrDin {
     out.linear(to + ".out", ckpt.f32(prefix + last + ".weight", 1, width), ckpt.f32(prefix + last + ".bias", 1));
   }
 
-  private static String join(int[] values) {
+  /**
+   * {@code BN(W x + b)} in eval form as one linear layer: per output channel {@code k},
+   * {@code s_k = gamma_k / sqrt(var_k + eps)}, {@code W'_k = s_k W_k},
+   * {@code b'_k = s_k (b_k - mean_k) + beta_k} (computed in double).
+   */
+  static Tensor.F32[] foldBatchNorm(Tensor.F32 w, Tensor.F32 b, Tensor.F32 gamma, Tensor.F32 beta, Tensor.F32 mean,
+                                    Tensor.F32 var) {
+    int rows = w.shape()[0];
+    int cols = w.shape()[1];
+    float[] weight = new float[rows * cols];
+    float[] bias = new float[rows];
+    for (int k = 0; k < rows; k++) {
+      double scale = gamma.data()[k] / Math.sqrt(var.data()[k] + BATCH_NORM_EPS);
+      for (int j = 0; j < cols; j++) {
+        weight[k * cols + j] = (float) (scale * w.data()[k * cols + j]);
+      }
+      bias[k] = (float) (scale * (b.data()[k] - mean.data()[k]) + beta.data()[k]);
+    }
+    return new Tensor.F32[] {new Tensor.F32(new int[] {rows, cols}, weight), new Tensor.F32(new int[] {rows}, bias)};
+  }
+
+  static String join(int[] values) {
     return Arrays.stream(values).mapToObj(Integer::toString).collect(Collectors.joining(","));
   }
 }

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * FuxiCTR ({@code model_zoo/DIN}) checkpoints: the {@code torch.save(model.state_dict())} file
+ * FuxiCTR ({@code model_zoo/DIN}, {@code model_zoo/DIEN}) checkpoints: the {@code torch.save(model.state_dict())} file
  * FuxiCTR writes as {@code <expid>.model}, its model YAML and its dataset's
  * {@code feature_map.json}. The hyperparameters come from the YAML section of the experiment id
  * (over {@code Base}), the vocabularies and widths from the feature map, checked against the
@@ -26,7 +26,7 @@ public final class FuxiCtrImporter implements PeerImporter {
 
   @Override
   public List<String> models() {
-    return List.of("din");
+    return List.of("din", "dien");
   }
 
   @Override
@@ -36,7 +36,9 @@ public final class FuxiCtrImporter implements PeerImporter {
         "--config 2: feature_map.json (FuxiCTR's feature map of the dataset)",
         "-P expid=NAME: the experiment id (default: the checkpoint's file name without .model)",
         "din: one (item, category) din_target_field / din_sequence_field pair and no other features; "
-            + "the pair's first feature is seqrec's item, the second its category");
+            + "the pair's first feature is seqrec's item, the second its category",
+        "dien: the same pair (dien_target_field / dien_sequence_field; the negative histories are ignored), "
+            + "gru_type AUGRU or AGRU, bilinear_attention with softmax");
   }
 
   @Override
@@ -60,6 +62,10 @@ public final class FuxiCtrImporter implements PeerImporter {
       case "din" -> {
         requirePeerModel(config, peerModel, "DIN");
         yield FuxiCtrDin.map(config, features, checkpoint);
+      }
+      case "dien" -> {
+        requirePeerModel(config, peerModel, "DIEN");
+        yield FuxiCtrDien.map(config, features, checkpoint);
       }
       default -> throw new IllegalArgumentException("fuxictr import: no seqrec model '" + request.model() + "'");
     };
