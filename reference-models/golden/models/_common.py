@@ -230,15 +230,16 @@ def hparam_strings(hp):
     return {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in hp.items()}
 
 
-def save_weights(model_name, model, source, hp):
-    """``models/<model>/weights.safetensors``: every state_dict entry under its key, float32
-    (integer buffers such as BatchNorm's num_batches_tracked keep their dtype)."""
+def save_weights(model_name, model, source, hp, file="weights"):
+    """``models/<model>/<file>.safetensors``: every state_dict entry under its key, float32
+    (integer buffers such as BatchNorm's num_batches_tracked keep their dtype). A second weight
+    file of a model (another layout) is named by its batches' ``weights`` metadata."""
     tensors = {}
     for k, v in model.state_dict().items():
         tensors[k] = v.to(torch.float32) if v.is_floating_point() else v
     meta = {"model": model_name, "source": source}
     meta.update(hparam_strings(hp))
-    path = os.path.join(MODELS_ROOT, model_name, "weights.safetensors")
+    path = os.path.join(MODELS_ROOT, model_name, file + ".safetensors")
     save_safetensors(path, tensors, meta)
     return path
 

@@ -74,8 +74,11 @@ class AttentionGRUCell(nn.Module):
 
 class DIEN(nn.Module):
     def __init__(self, n_items, n_cates, d_item, d_cate, hidden=36, mlp_hidden=(200, 80),
-                 activation="dice", gru_type="AUGRU", attention="bilinear"):
+                 activation="dice", gru_type="AUGRU", attention="bilinear",
+                 mlp_input="evolved_target_sum_product"):
         super().__init__()
+        # mlp_input="evolved_target": [h'; e_a] only (FuxiCTR's DIEN without enable_sum_pooling)
+        self.mlp_input = mlp_input
         self.emb = ItemCateEmbedding(n_items, n_cates, d_item, d_cate)
         d = self.emb.dim
         self.gru = nn.GRU(d, hidden, batch_first=True)
@@ -95,7 +98,8 @@ class DIEN(nn.Module):
             self.evolution = AttentionGRUCell(hidden, hidden, gru_type)
         else:
             raise ValueError(gru_type)
-        self.mlp = MLP(hidden + 3 * d, mlp_hidden, activation)
+        self.mlp = MLP(hidden + (3 if mlp_input == "evolved_target_sum_product" else 1) * d, mlp_hidden,
+                       activation)
 
     def extract(self, hist_items, hist_cates):
         """Interest extractor: [B, L] ids -> e [B, L, d], h [B, L, H] (candidate independent).
@@ -136,10 +140,18 @@ class DIEN(nn.Module):
             state = torch.where(m, nxt, state)
         hp = state.reshape(B, C, H)
         s = (e * valid[:, :, None].to(e.dtype)).sum(1)[:, None, :].expand(B, C, e.shape[-1])
+        if self.mlp_input == "evolved_target":
+            return self.mlp(torch.cat([hp, t], dim=-1)).squeeze(-1)
         return self.mlp(torch.cat([hp, t, s, t * s], dim=-1)).squeeze(-1)
 
 
 def build(hp=HPARAMS):
     return DIEN(hp["n_items"], hp["n_cates"], hp["d_item"], hp["d_cate"], hp["hidden"],
                 tuple(int(x) for x in hp["mlp_hidden"].split(",")), hp["activation"],
-                hp["gru_type"], hp["attention"])
+                hp["gru_type"], hp["attention"], hp.get("mlp_input", "evolved_target_sum_product"))
+
+
+# FuxiCTR's DIEN without sum pooling, small: weights_peer.safetensors
+PEER_HPARAMS = dict(n_items=50, n_cates=8, d_item=4, d_cate=4, hidden=8, mlp_hidden="12,6",
+                    activation="relu", dice_eps=1e-8, gru_type="AUGRU", attention="bilinear", max_len=20,
+                    mlp_input="evolved_target")

@@ -13,6 +13,13 @@ Choice followed (MODELS.md choice table: "DIN attention"): the paper/DeepCTR/Fux
     u   = sum_{l valid} w_l e_l                  (padding contributes nothing)
     logit = MLP([u; t; u * t])                   (200 -> 80, Dice, then Linear(1))
 
+Peer forms (defaults = the form above; FuxiCTR / DeepCTR-Torch checkpoints use the others):
+``att_activation`` (the activation unit's own activation, ``"same"`` = ``activation``),
+``softmax_scale="none"`` (softmax of the raw scores), ``empty_softmax="padding"`` (with softmax,
+an empty history pools the padding row ``[E_item[0]; E_cate[0]]``: the peers' uniform weights
+over padding), ``mlp_input="target_pooled"`` (final input ``[t; u]``, the peers' feature
+concatenation).
+
 ``softmax=True`` gives the official TF form of the attention: ``w = masked_softmax(score /
 sqrt(d))`` (a fully masked row gives zeros). The final input ``[u; t; u*t]`` is the official TF
 layout (DIN's paper concatenates the pooled vector with the target and other features; here there
@@ -39,13 +46,17 @@ HPARAMS = dict(n_items=200, n_cates=20, d_item=64, d_cate=64, att_hidden="80,40"
 
 class DIN(nn.Module):
     def __init__(self, n_items, n_cates, d_item, d_cate, att_hidden=(80, 40), mlp_hidden=(200, 80),
-                 activation="dice", softmax=False):
+                 activation="dice", softmax=False, att_activation="same", softmax_scale="sqrt_d",
+                 empty_softmax="zero", mlp_input="pooled_target_product"):
         super().__init__()
         self.emb = ItemCateEmbedding(n_items, n_cates, d_item, d_cate)
         d = self.emb.dim
-        self.att = MLP(4 * d, att_hidden, activation)
-        self.mlp = MLP(3 * d, mlp_hidden, activation)
+        self.att = MLP(4 * d, att_hidden, activation if att_activation == "same" else att_activation)
+        self.mlp = MLP((3 if mlp_input == "pooled_target_product" else 2) * d, mlp_hidden, activation)
         self.softmax = softmax
+        self.softmax_scale = softmax_scale
+        self.empty_softmax = empty_softmax
+        self.mlp_input = mlp_input
 
     def forward(self, hist_items, hist_cates, hist_len, cand_items, cand_cates):
         """hist_* [B, L], hist_len [B], cand_* [B, C] -> logits [B, C]."""
@@ -58,14 +69,31 @@ class DIN(nn.Module):
         tt = t[:, :, None, :].expand_as(ee)
         score = self.att(torch.cat([tt, ee, tt - ee, tt * ee], dim=-1)).squeeze(-1)  # [B, C, L]
         if self.softmax:
-            w = masked_softmax(score / math.sqrt(e.shape[-1]), mask)
+            scale = math.sqrt(e.shape[-1]) if self.softmax_scale == "sqrt_d" else 1.0
+            w = masked_softmax(score / scale, mask)
         else:
             w = score * mask.to(score.dtype)
         u = torch.einsum("bcl,bld->bcd", w, e)
-        return self.mlp(torch.cat([u, t, u * t], dim=-1)).squeeze(-1)
+        if self.softmax and self.empty_softmax == "padding":
+            zero = torch.zeros(1, 1, dtype=torch.long)
+            pad = self.emb(zero, zero)[0, 0]                      # [d], the padding row
+            u = torch.where((hist_len == 0)[:, None, None], pad.expand_as(u), u)
+        if self.mlp_input == "pooled_target_product":
+            x = torch.cat([u, t, u * t], dim=-1)
+        else:
+            x = torch.cat([t, u], dim=-1)
+        return self.mlp(x).squeeze(-1)
 
 
 def build(hp=HPARAMS):
     return DIN(hp["n_items"], hp["n_cates"], hp["d_item"], hp["d_cate"],
                tuple(int(x) for x in hp["att_hidden"].split(",")),
-               tuple(int(x) for x in hp["mlp_hidden"].split(",")), hp["activation"], hp["softmax"])
+               tuple(int(x) for x in hp["mlp_hidden"].split(",")), hp["activation"], hp["softmax"],
+               hp.get("att_activation", "same"), hp.get("softmax_scale", "sqrt_d"),
+               hp.get("empty_softmax", "zero"), hp.get("mlp_input", "pooled_target_product"))
+
+
+# The peers' form (FuxiCTR / DeepCTR-Torch imports), small: weights_peer.safetensors
+PEER_HPARAMS = dict(n_items=50, n_cates=8, d_item=8, d_cate=6, att_hidden="16,8", mlp_hidden="12,6",
+                    activation="relu", dice_eps=1e-8, softmax=True, max_len=20, att_activation="dice",
+                    softmax_scale="none", empty_softmax="padding", mlp_input="target_pooled")

@@ -117,6 +117,29 @@ def gen_din():
                            dict(hp, softmax=True))
 
 
+def gen_din_peer():
+    """The peers' DIN form on its own small weights: padding rows drawn too (DeepCTR-Torch's
+    tables train row 0), so an empty history with empty_softmax=padding pools a non-zero row."""
+    hp = din.PEER_HPARAMS
+    model = randomize(din.build(hp), generator(702))
+    with torch.no_grad():
+        g = generator(703)
+        model.emb.item.weight[0] = torch.rand(hp["d_item"], generator=g) - 0.5
+        model.emb.cate.weight[0] = torch.rand(hp["d_cate"], generator=g) - 0.5
+    save_weights("din", model, din.SOURCE, hp, file="weights_peer")
+    m64 = as_float64(model)
+    keys = ["hist_items", "hist_cates", "hist_len", "cand_items", "cand_cates"]
+    for n, (case, lengths, L, C) in enumerate(standard_cases(hp["max_len"])):
+        if case not in ("padded", "empty"):
+            continue
+        g = generator(7200 + n)
+        inputs = pick({**history(g, lengths, L, hp["n_items"], hp["n_cates"]),
+                       **candidates(g, len(lengths), C, hp["n_items"], hp["n_cates"])}, keys)
+        with torch.no_grad():
+            save_batch("din", "peer_" + case, inputs, expected_of(m64(**inputs)), din.SOURCE, hp,
+                       {"weights": "weights_peer"})
+
+
 def gen_dien():
     hp = dien.HPARAMS
     model = randomize(dien.build(hp), generator(702))
@@ -142,6 +165,23 @@ def gen_dien():
                 for kind in ("AGRU", "AIGRU"):
                     save_batch("dien", kind.lower() + "_padded", inputs, expected_of(variants[kind](**inputs)),
                                dien.SOURCE, dict(hp, gru_type=kind))
+
+
+def gen_dien_peer():
+    """FuxiCTR's final-input form ([h'; e_a], no sum pooling) on its own small weights."""
+    hp = dien.PEER_HPARAMS
+    model = as_float64(randomize(dien.build(hp), generator(705)))
+    save_weights("dien", randomize(dien.build(hp), generator(705)), dien.SOURCE, hp, file="weights_peer")
+    keys = ["hist_items", "hist_cates", "hist_len", "cand_items", "cand_cates"]
+    for n, (case, lengths, L, C) in enumerate(standard_cases(hp["max_len"])):
+        if case not in ("padded", "empty"):
+            continue
+        g = generator(7300 + n)
+        inputs = pick({**history(g, lengths, L, hp["n_items"], hp["n_cates"]),
+                       **candidates(g, len(lengths), C, hp["n_items"], hp["n_cates"])}, keys)
+        with torch.no_grad():
+            save_batch("dien", "peer_" + case, inputs, expected_of(model(**inputs)), dien.SOURCE, hp,
+                       {"weights": "weights_peer"})
 
 
 def gen_sim():
@@ -557,7 +597,9 @@ def self_checks():
 def main():
     self_checks()
     gen_din()
+    gen_din_peer()
     gen_dien()
+    gen_dien_peer()
     gen_sim()
     gen_eta()
     gen_twin()

@@ -64,6 +64,9 @@ public final class Dien extends AbstractSequentialModel<Dien.Ws> {
       "interest attention: the paper's bilinear softmax(h_t W e_a) (the official TF MLP form has no golden here)",
       "bilinear", "bilinear");
   static final ModelOption<Integer> MAX_LEN = CommonOptions.maxLen(100);
+  static final ModelOption<String> MLP_INPUT = ModelOption.choice("mlp_input",
+      "final MLP input: [h'; e_a; s; e_a * s] (paper code) or [h'; e_a] (FuxiCTR's DIEN without enable_sum_pooling)",
+      "evolved_target_sum_product", "evolved_target_sum_product", "evolved_target");
 
   /** DIEN as the registry knows it. */
   public static final ModelSpec SPEC = ModelSpec.builder("dien").family("ctr")
@@ -73,7 +76,8 @@ public final class Dien extends AbstractSequentialModel<Dien.Ws> {
       .kernels("Recurrent (GRU scan, AUGRU/AGRU scan with shared input, GRU step)",
           "Attention (target scores with masked softmax)", "Dense (MLP GEMMs)", "Activations (Dice eval)")
       .fields(HistoryField.CATEGORY_IDS)
-      .options(N_ITEMS, N_CATES, D_ITEM, D_CATE, HIDDEN, MLP_HIDDEN, ACTIVATION, DICE_EPS, GRU_TYPE, ATTENTION, MAX_LEN)
+      .options(N_ITEMS, N_CATES, D_ITEM, D_CATE, HIDDEN, MLP_HIDDEN, ACTIVATION, DICE_EPS, GRU_TYPE, ATTENTION, MAX_LEN,
+          MLP_INPUT)
       .batchInputs("hist_items", "hist_cates", "hist_len", "cand_items", "cand_cates")
       .loader(Dien::load)
       .build();
@@ -85,10 +89,12 @@ public final class Dien extends AbstractSequentialModel<Dien.Ws> {
   private final GruType gruType;
   private final Mlp mlp;
   private final int hidden;
+  private final boolean withSum;
 
   private Dien(ItemCateEmbedding emb, GruWeights extractor, PackedLinear attention, GruWeights evolution,
-               GruType gruType, Mlp mlp, int hidden, int maxLen) {
+               GruType gruType, Mlp mlp, int hidden, int maxLen, boolean withSum) {
     super(SPEC, maxLen, Ws.class);
+    this.withSum = withSum;
     this.emb = emb;
     this.extractor = extractor;
     this.attention = attention;
@@ -124,8 +130,9 @@ public final class Dien extends AbstractSequentialModel<Dien.Ws> {
     GruWeights evo = Recurrent.packGru(st.floats("evolution.weight_ih", 3 * h, h),
         st.floats("evolution.weight_hh", 3 * h, h), st.floats("evolution.bias_ih", 3 * h),
         st.floats("evolution.bias_hh", 3 * h), h, h);
-    Mlp mlp = Mlp.load(st, "mlp", h + 3 * d, mlpHidden, act, 1, eps);
-    return new Dien(emb, gru, att, evo, type, mlp, h, maxLen);
+    boolean withSum = o.get(MLP_INPUT).equals("evolved_target_sum_product");
+    Mlp mlp = Mlp.load(st, "mlp", h + (withSum ? 3 : 1) * d, mlpHidden, act, 1, eps);
+    return new Dien(emb, gru, att, evo, type, mlp, h, maxLen, withSum);
   }
 
   /** The interest-evolution cell this instance uses. */
@@ -231,13 +238,16 @@ public final class Dien extends AbstractSequentialModel<Dien.Ws> {
       }
       default -> throw new IllegalStateException(gruType.toString());
     }
-    // final MLP input [h'; e_a; s; e_a * s]
+    // final MLP input [h'; e_a; s; e_a * s], or [h'; e_a] without the sum pooling
     float[] sum = state.sumArray();
-    int in = h + 3 * d;
+    int in = h + (withSum ? 3 : 1) * d;
     for (int t = 0; t < c; t++) {
       int row = t * in;
       System.arraycopy(w.evolved, t * h, w.x, row, h);
       System.arraycopy(w.cand, t * d, w.x, row + h, d);
+      if (!withSum) {
+        continue;
+      }
       System.arraycopy(sum, 0, w.x, row + h + d, d);
       for (int k = 0; k < d; k++) {
         w.x[row + h + 2 * d + k] = w.cand[t * d + k] * sum[k];

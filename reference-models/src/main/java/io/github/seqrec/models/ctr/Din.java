@@ -52,6 +52,20 @@ public final class Din extends AbstractSequentialModel<Din.Ws> implements Target
   static final ModelOption<Boolean> SOFTMAX = ModelOption.bool("softmax",
       "official TF form: attention weights softmax(score / sqrt(d)) over the valid actions", false);
   static final ModelOption<Integer> MAX_LEN = CommonOptions.maxLen(100);
+  // The options below exist so that checkpoints of the peer libraries (FuxiCTR, DeepCTR-Torch)
+  // score exactly as there; their defaults are the reference form above.
+  static final ModelOption<String> ATT_ACTIVATION = ModelOption.choice("att_activation",
+      "hidden-layer activation of the activation unit ('same': as option activation)", "same",
+      "same", "dice", "prelu", "sigmoid", "relu");
+  static final ModelOption<String> SOFTMAX_SCALE = ModelOption.choice("softmax_scale",
+      "with softmax: scores divided by sqrt(d) (official TF) or not at all (FuxiCTR, DeepCTR-Torch)", "sqrt_d",
+      "sqrt_d", "none");
+  static final ModelOption<String> EMPTY_SOFTMAX = ModelOption.choice("empty_softmax",
+      "with softmax and an empty history: u = 0, or u = the padding row [E_item[0]; E_cate[0]] (the peers "
+          + "spread the weights uniformly over padding)", "zero", "zero", "padding");
+  static final ModelOption<String> MLP_INPUT = ModelOption.choice("mlp_input",
+      "final MLP input: [u; t; u * t] (official TF) or [t; u] (FuxiCTR, DeepCTR-Torch feature concatenation)",
+      "pooled_target_product", "pooled_target_product", "target_pooled");
 
   /** DIN as the registry knows it. */
   public static final ModelSpec SPEC = ModelSpec.builder("din").family("ctr")
@@ -61,7 +75,8 @@ public final class Din extends AbstractSequentialModel<Din.Ws> implements Target
       .kernels("Attention (DIN activation unit, GEMM-split; optional masked softmax)", "Dense (MLP GEMMs)",
           "Activations (Dice eval / PReLU / sigmoid / ReLU)")
       .fields(HistoryField.CATEGORY_IDS)
-      .options(N_ITEMS, N_CATES, D_ITEM, D_CATE, ATT_HIDDEN, MLP_HIDDEN, ACTIVATION, DICE_EPS, SOFTMAX, MAX_LEN)
+      .options(N_ITEMS, N_CATES, D_ITEM, D_CATE, ATT_HIDDEN, MLP_HIDDEN, ACTIVATION, DICE_EPS, SOFTMAX, MAX_LEN,
+          ATT_ACTIVATION, SOFTMAX_SCALE, EMPTY_SOFTMAX, MLP_INPUT)
       .batchInputs("hist_items", "hist_cates", "hist_len", "cand_items", "cand_cates")
       .loader(Din::load)
       .build();
@@ -69,22 +84,30 @@ public final class Din extends AbstractSequentialModel<Din.Ws> implements Target
   private final ItemCateEmbedding emb;
   private final DinAttentionUnit unit;
   private final Mlp mlp;
+  private final boolean paddingWhenEmpty;
+  private final boolean withProduct;
 
-  private Din(ItemCateEmbedding emb, DinAttentionUnit unit, Mlp mlp, int maxLen) {
+  private Din(ItemCateEmbedding emb, DinAttentionUnit unit, Mlp mlp, int maxLen, boolean paddingWhenEmpty,
+              boolean withProduct) {
     super(SPEC, maxLen, Ws.class);
     this.emb = emb;
     this.unit = unit;
     this.mlp = mlp;
+    this.paddingWhenEmpty = paddingWhenEmpty;
+    this.withProduct = withProduct;
   }
 
   /**
    * Loads the reference's {@code state_dict}. Hyperparameters ({@code n_items, n_cates, d_item,
    * d_cate, att_hidden, mlp_hidden, activation, dice_eps, max_len}) come from the weight file's
    * metadata; option {@code softmax} (default false) selects the official TF attention form.
+   * {@code att_activation}, {@code softmax_scale}, {@code empty_softmax} and {@code mlp_input}
+   * select the peers' forms (see the options).
    */
   public static Din load(SafeTensors st, ModelOptions o) throws IOException {
     int[] attHidden = o.get(ATT_HIDDEN);
     String act = o.get(ACTIVATION);
+    String attAct = o.get(ATT_ACTIVATION).equals("same") ? act : o.get(ATT_ACTIVATION);
     float eps = o.get(DICE_EPS);
     ItemCateEmbedding emb = ItemCateEmbedding.load(st, "emb", o.get(N_ITEMS), o.get(N_CATES), o.get(D_ITEM),
         o.get(D_CATE));
@@ -94,15 +117,18 @@ public final class Din extends AbstractSequentialModel<Din.Ws> implements Target
     for (int i = 0; i < attHidden.length; i++) {
       int out = attHidden[i];
       b.hidden(st.floats("att.hidden." + i + ".weight", out, in), st.floats("att.hidden." + i + ".bias", out), out,
-          Mlp.activation(st, "att.act." + i, act, out, eps));
+          Mlp.activation(st, "att.act." + i, attAct, out, eps));
       in = out;
     }
     b.output(st.floats("att.out.weight", 1, in), st.floats("att.out.bias", 1));
-    if (o.get(SOFTMAX)) {
-      b.softmax(Attention.defaultScale(d));
+    boolean softmax = o.get(SOFTMAX);
+    if (softmax) {
+      b.softmax(o.get(SOFTMAX_SCALE).equals("none") ? 1f : Attention.defaultScale(d));
     }
-    Mlp mlp = Mlp.load(st, "mlp", 3 * d, o.get(MLP_HIDDEN), act, 1, eps);
-    return new Din(emb, b.build(), mlp, o.get(MAX_LEN));
+    boolean withProduct = o.get(MLP_INPUT).equals("pooled_target_product");
+    Mlp mlp = Mlp.load(st, "mlp", (withProduct ? 3 : 2) * d, o.get(MLP_HIDDEN), act, 1, eps);
+    boolean paddingWhenEmpty = softmax && o.get(EMPTY_SOFTMAX).equals("padding");
+    return new Din(emb, b.build(), mlp, o.get(MAX_LEN), paddingWhenEmpty, withProduct);
   }
 
   /** Whether the attention weights are softmax-normalised (the official TF form). */
@@ -129,8 +155,32 @@ public final class Din extends AbstractSequentialModel<Din.Ws> implements Target
     int n = end - first;
     emb.embedHistory(history, first, w.hist, 0);
     emb.embedCandidates(candidates, w.cand, 0);
-    Attention.dinAttention(unit, w.cand, 0, c, w.hist, 0, n, n, w.pooled, 0, w.attScratch, 0);
-    // final MLP input [u; t; u * t], one row per candidate
+    if (n == 0 && paddingWhenEmpty) {
+      poolPaddingRow(c, w.pooled);
+    } else {
+      Attention.dinAttention(unit, w.cand, 0, c, w.hist, 0, n, n, w.pooled, 0, w.attScratch, 0);
+    }
+    if (withProduct) {
+      productInput(c, d, w);
+    } else {
+      targetPooledInput(c, d, w);
+    }
+    mlp.forward(w.x, 0, c, logits, logitsOff, w.mlpScratch);
+  }
+
+  /**
+   * The peers' softmax over an all-padding history: equal weights on padding positions that all
+   * hold id 0, so the pooled vector is the padding row itself, whatever the padded length.
+   */
+  private void poolPaddingRow(int c, float[] pooled) {
+    int d = emb.dim();
+    for (int t = 0; t < c; t++) {
+      emb.embed(0, 0, pooled, t * d);
+    }
+  }
+
+  /** Final MLP input {@code [u; t; u * t]}, one row per candidate. */
+  private static void productInput(int c, int d, Ws w) {
     int in = 3 * d;
     for (int t = 0; t < c; t++) {
       int row = t * in;
@@ -140,7 +190,15 @@ public final class Din extends AbstractSequentialModel<Din.Ws> implements Target
         w.x[row + 2 * d + k] = w.pooled[t * d + k] * w.cand[t * d + k];
       }
     }
-    mlp.forward(w.x, 0, c, logits, logitsOff, w.mlpScratch);
+  }
+
+  /** Final MLP input {@code [t; u]}, one row per candidate (the peers' feature concatenation). */
+  private static void targetPooledInput(int c, int d, Ws w) {
+    int in = 2 * d;
+    for (int t = 0; t < c; t++) {
+      System.arraycopy(w.cand, t * d, w.x, t * in, d);
+      System.arraycopy(w.pooled, t * d, w.x, t * in + d, d);
+    }
   }
 
   /**

@@ -1,6 +1,9 @@
 package io.github.seqrec.models.interop;
 
 import io.github.seqrec.models.ModelOptions;
+import io.github.seqrec.models.interop.deepctr.DeepCtrImporter;
+import io.github.seqrec.models.interop.fuxictr.FuxiCtrImporter;
+import io.github.seqrec.models.interop.recbole.RecBoleImporter;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -12,8 +15,8 @@ import java.util.TreeMap;
 public final class PeerImports {
   private PeerImports() {}
 
-  private static final List<PeerImporter> IMPORTERS = List.of(
-      new io.github.seqrec.models.interop.recbole.RecBoleImporter());
+  private static final List<PeerImporter> IMPORTERS = List.of(new FuxiCtrImporter(), new DeepCtrImporter(),
+      new RecBoleImporter());
 
   private static final Map<String, PeerImporter> BY_PEER = index();
 

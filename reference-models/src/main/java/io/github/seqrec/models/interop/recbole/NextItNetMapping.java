@@ -1,5 +1,6 @@
 package io.github.seqrec.models.interop.recbole;
 
+import io.github.seqrec.models.interop.CheckpointTensors;
 import io.github.seqrec.models.interop.ImportedModel;
 import io.github.seqrec.models.tensors.Tensor;
 import java.util.ArrayList;
@@ -41,7 +42,7 @@ final class NextItNetMapping {
     for (int i = 0; i < dilations.length; i++) {
       String p = "residual_blocks." + i + ".";
       for (String conv : List.of("conv1", "conv2")) {
-        t.put(p + conv + ".weight", TensorOps.reshape(ckpt.tensor(p + conv + ".weight", c, c, 1, k), c, c, k));
+        t.put(p + conv + ".weight", CheckpointTensors.reshape(ckpt.tensor(p + conv + ".weight", c, c, 1, k), c, c, k));
         t.put(p + conv + ".bias", ckpt.tensor(p + conv + ".bias", c));
       }
       for (String ln : List.of("ln1", "ln2")) {

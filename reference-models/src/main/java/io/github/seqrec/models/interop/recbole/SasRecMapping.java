@@ -1,5 +1,6 @@
 package io.github.seqrec.models.interop.recbole;
 
+import io.github.seqrec.models.interop.CheckpointTensors;
 import io.github.seqrec.models.interop.ImportedModel;
 import io.github.seqrec.models.tensors.Tensor;
 import java.util.ArrayList;
@@ -45,9 +46,9 @@ final class SasRecMapping {
       t.put("attention_layernorms." + i + ".weight", l.norm1Weight());
       t.put("attention_layernorms." + i + ".bias", l.norm1Bias());
       // seqrec reads pmixer's kernel-1 Conv1d weights: the same floats as a Linear's
-      t.put("forward_layers." + i + ".conv1.weight", TensorOps.reshape(l.ffn1Weight(), inner, d, 1));
+      t.put("forward_layers." + i + ".conv1.weight", CheckpointTensors.reshape(l.ffn1Weight(), inner, d, 1));
       t.put("forward_layers." + i + ".conv1.bias", l.ffn1Bias());
-      t.put("forward_layers." + i + ".conv2.weight", TensorOps.reshape(l.ffn2Weight(), d, inner, 1));
+      t.put("forward_layers." + i + ".conv2.weight", CheckpointTensors.reshape(l.ffn2Weight(), d, inner, 1));
       t.put("forward_layers." + i + ".conv2.bias", l.ffn2Bias());
       t.put("forward_layernorms." + i + ".weight", l.norm2Weight());
       t.put("forward_layernorms." + i + ".bias", l.norm2Bias());

@@ -2,7 +2,10 @@ package io.github.seqrec.models.interop.recbole;
 
 import io.github.seqrec.models.tensors.Tensor;
 
-/** The few re-layouts the RecBole mappings need; every result is a new tensor (inputs are not touched). */
+/**
+ * The re-layouts the RecBole mappings need beyond {@link io.github.seqrec.models.interop.CheckpointTensors}'s;
+ * every result is a new tensor (inputs are not touched).
+ */
 final class TensorOps {
   private TensorOps() {}
 
@@ -20,11 +23,6 @@ final class TensorOps {
       at += p.data().length;
     }
     return new Tensor.F32(parts[0].shape().length == 1 ? new int[] {rows} : new int[] {rows, width}, out);
-  }
-
-  /** The same floats under another shape (a Linear weight as a kernel-1 Conv1d weight). */
-  static Tensor.F32 reshape(Tensor.F32 t, int... shape) {
-    return new Tensor.F32(shape, t.data().clone());
   }
 
   /** {@code t [rows, d]} with a zero row in front: a table without a padding row as one with it. */
