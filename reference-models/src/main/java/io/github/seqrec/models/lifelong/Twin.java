@@ -9,6 +9,7 @@ import io.github.seqrec.models.ModelOption;
 import io.github.seqrec.models.ModelOptions;
 import io.github.seqrec.models.ModelSpec;
 import io.github.seqrec.models.SequentialModel;
+import io.github.seqrec.models.TargetAttentionModel;
 import io.github.seqrec.models.UserHistory;
 import io.github.seqrec.models.safetensors.SafeTensors;
 import java.io.IOException;
@@ -43,7 +44,7 @@ import java.io.IOException;
  * <p>Immutable and thread-safe; per-thread scratch from {@link #newWorkspace()}, sized for
  * {@code max_len} behaviours (candidates go through in blocks), so scoring allocates nothing.
  */
-public final class Twin extends AbstractSequentialModel<TwinCore.Work> {
+public final class Twin extends AbstractSequentialModel<TwinCore.Work> implements TargetAttentionModel {
   static final ModelOption<Integer> N_CROSS =
       ModelOption.intOption("n_cross", "categorical cross features per behaviour", 1, 1024).withDefault(2);
   static final ModelOption<Integer> CROSS_BUCKETS =
@@ -200,6 +201,30 @@ public final class Twin extends AbstractSequentialModel<TwinCore.Work> {
   }
 
   /** Checks the fields, ids and cross buckets of the kept window; returns its first action. */
+  /**
+   * The ESU's weights over the kept history: the rows the CP-GSU picks for a candidate share its
+   * softmax weight (the mean over heads), every other action 0 (see {@code TwinCore.attention}).
+   */
+  @Override
+  public HistoryAttention attention(UserHistory history, Candidates candidates) {
+    checkedFirstKept(history, candidates);
+    int count = candidates.count();
+    core.checkCandidates(candidates, new float[count], 0);
+    if (history.length() == 0) {
+      return new HistoryAttention(0, 0, count, new float[0], true);
+    }
+    int first = checkKept(history);
+    int n = history.length() - first;
+    float[] weights = new float[count * n];
+    if (count > 0) {
+      TwinCore.Work w = createWorkspace();
+      core.inherent(null, history.itemIds(), history.categoryIds(), first, n, w);
+      crossTerms(history.crossBuckets(), first, null, n, w);
+      core.attention(w, n, candidates, weights);
+    }
+    return new HistoryAttention(first, n, count, weights, true);
+  }
+
   private int checkKept(UserHistory history) {
     if (history.crossDim() != nCross) {
       throw new IllegalArgumentException(name() + " needs " + nCross + " cross buckets per action (crossDim), got "

@@ -222,6 +222,52 @@ final class TwinCore {
   }
 
   /**
+   * The ESU's attention for each candidate over the {@code n} prepared rows (as {@link #score}
+   * prepares them), into {@code weights [count x n]}: the CP-GSU picks the same top-k rows as the
+   * scoring path (the same relevance GEMM and {@link TopK#topKRows}), and each picked row gets the
+   * mean over heads of its per-head softmax weight ({@link Attention#targetScores} on the picked
+   * logits), unpicked rows 0, so a row sums to 1. Allocates; for explanation, not for serving.
+   */
+  void attention(Work w, int n, Candidates candidates, float[] weights) {
+    int count = candidates.count();
+    int[] items = candidates.itemIds();
+    int[] cates = candidates.categoryIds();
+    int in = 2 * width;
+    Attention.transposeKeys(w.keys, 0, n, 1, width, scale / heads, w.keysT, 0);
+    Dense.gemm(meanWeights, 0, heads, 1, heads, w.bias, 0, n, n, null, 0, w.meanBias, 0, n, false);
+    float[] logits = new float[heads * n];
+    float[] scratch = new float[Attention.targetScoresScratchSize(1, n, heads, dk)];
+    for (int c0 = 0; c0 < count; c0 += w.block) {
+      int b = Math.min(w.block, count - c0);
+      for (int t = 0; t < b; t++) {
+        emb.embed(items[c0 + t], cates[c0 + t], w.mlpIn, t * in + width);
+      }
+      Dense.gemm(w.mlpIn, width, in, b, width, qT, 0, width, width, null, 0, w.q, 0, width, false);
+      Dense.gemm(w.q, 0, width, b, width, w.keysT, 0, n, n, w.meanBias, 0, w.relevance, 0, n, false);
+      int m = TopK.topKRows(w.relevance, 0, b, n, topk, w.topValues, 0, w.topIndex, 0);
+      for (int t = 0; t < b; t++) {
+        Attention.targetScores(w.q, t * width, 1, w.keys, 0, n, n, heads, dk, scale, w.bias, 0, 0, n, false,
+            logits, 0, scratch, 0);
+        int row = (c0 + t) * n;
+        for (int h = 0; h < heads; h++) {
+          float max = Float.NEGATIVE_INFINITY;
+          for (int i = 0; i < m; i++) {
+            max = Math.max(max, logits[h * n + w.topIndex[t * m + i]]);
+          }
+          double sum = 0;
+          for (int i = 0; i < m; i++) {
+            sum += Math.exp(logits[h * n + w.topIndex[t * m + i]] - max);
+          }
+          for (int i = 0; i < m; i++) {
+            int l = w.topIndex[t * m + i];
+            weights[row + l] += (float) (Math.exp(logits[h * n + l] - max) / sum / heads);
+          }
+        }
+      }
+    }
+  }
+
+  /**
    * The distinct rows of the picks in {@code w.picks} / {@code w.pickCounts} ({@code count}
    * candidates, {@link #topk} slots each, relative to the kept window): {@code w.pickSet.slots()[0 .. rows)}
    * receives each distinct slot once, in order of first appearance, and {@code w.gather} the row of
