@@ -13,6 +13,7 @@ import io.github.seqrec.models.ModelOption;
 import io.github.seqrec.models.ModelOptions;
 import io.github.seqrec.models.ModelSpec;
 import io.github.seqrec.models.SequentialModel;
+import io.github.seqrec.models.TargetAttentionModel;
 import io.github.seqrec.models.UserHistory;
 import io.github.seqrec.models.layers.CommonOptions;
 import io.github.seqrec.models.layers.ItemCateEmbedding;
@@ -41,7 +42,7 @@ import java.util.Arrays;
  * {@link #score(UserHistory, Candidates, SequentialModel.Workspace, float[], int)} builds one in
  * the workspace, with bit-identical logits. Immutable and thread-safe.
  */
-public final class Eta extends AbstractSequentialModel<Eta.Ws> {
+public final class Eta extends AbstractSequentialModel<Eta.Ws> implements TargetAttentionModel {
   static final ModelOption<Integer> N_ITEMS = CommonOptions.N_ITEMS;
   static final ModelOption<Integer> N_CATES = CommonOptions.N_CATES;
   static final ModelOption<Integer> D_ITEM = CommonOptions.D_ITEM;
@@ -309,11 +310,21 @@ public final class Eta extends AbstractSequentialModel<Eta.Ws> {
   public int fullAttentionScores(EtaSignatureCache cache, Candidates candidates, float[] out) {
     checkCache(cache);
     emb.checkCandidates(candidates);
+    int n = cache.length() - Math.max(0, cache.length() - maxHistoryLength());
+    HistoryChecks.output(out, 0, candidates.count() * n);
+    Sim.headMean(esuLogits(cache, candidates), candidates.count(), heads, n, out);
+    return n;
+  }
+
+  /**
+   * The ESU's per-head logits {@code [c x heads x n]} over the n most recent (at most {@link
+   * #maxHistoryLength()}) actions of the cache: {@code (t_c W_q^h) . (e_l W_k^h) / √dh}. Allocates.
+   */
+  private float[] esuLogits(EtaSignatureCache cache, Candidates candidates) {
     int first = Math.max(0, cache.length() - maxHistoryLength());
     int n = cache.length() - first;
     int c = candidates.count();
     int d = emb.dim();
-    HistoryChecks.output(out, 0, c * n);
     float[] e = new float[n * d];
     for (int l = 0; l < n; l++) {
       emb.embed(cache.itemsArray()[first + l], cache.categoriesArray()[first + l], e, l * d);
@@ -326,8 +337,25 @@ public final class Eta extends AbstractSequentialModel<Eta.Ws> {
     }
     float[] q = new float[c * d];
     Dense.linear(candE, 0, c, wq, q, 0, false);
-    Sim.headMean(q, c, keys, n, heads, d / heads, scale, out);
-    return n;
+    return Sim.headLogits(q, c, keys, n, heads, d / heads, scale);
+  }
+
+  /**
+   * The ESU's weights over the kept history: the actions the Hamming GSU picks for a candidate
+   * ({@link #search}) share its softmax weight, averaged over heads; every other action 0.
+   */
+  @Override
+  public HistoryAttention attention(UserHistory history, Candidates candidates) {
+    int first = checkedFirstKept(history, candidates);
+    emb.checkCandidates(candidates);
+    EtaSignatureCache cache = new EtaSignatureCache(this, Math.max(16, history.length() - first));
+    cache.appendAll(history, first, history.length());
+    int c = candidates.count();
+    int n = cache.length();
+    int[] slots = new int[c * topK];
+    search(cache, candidates, newWorkspace(), slots, 0, null);
+    float[] weights = Sim.pickedSoftmaxMean(esuLogits(cache, candidates), c, heads, n, slots, topK);
+    return new HistoryAttention(first, n, c, weights, true);
   }
 
   private void checkItemCache(ItemProjectionCache items) {

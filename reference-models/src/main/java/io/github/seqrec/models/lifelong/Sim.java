@@ -12,6 +12,7 @@ import io.github.seqrec.models.ModelOption;
 import io.github.seqrec.models.ModelOptions;
 import io.github.seqrec.models.ModelSpec;
 import io.github.seqrec.models.SequentialModel;
+import io.github.seqrec.models.TargetAttentionModel;
 import io.github.seqrec.models.UserHistory;
 import io.github.seqrec.models.layers.CommonOptions;
 import io.github.seqrec.models.layers.ItemCateEmbedding;
@@ -43,7 +44,7 @@ import java.util.Arrays;
  * SequentialModel.Workspace, float[], int)}); the plain {@link #score(UserHistory, Candidates,
  * SequentialModel.Workspace, float[], int)} builds one in the workspace, with bit-identical logits.
  */
-public final class Sim extends AbstractSequentialModel<Sim.Ws> {
+public final class Sim extends AbstractSequentialModel<Sim.Ws> implements TargetAttentionModel {
   private static final int SOFT_BLOCK = 64;
 
   static final ModelOption<Integer> N_ITEMS = CommonOptions.N_ITEMS;
@@ -273,12 +274,22 @@ public final class Sim extends AbstractSequentialModel<Sim.Ws> {
   public int fullAttentionScores(SimUserIndex index, long requestTime, Candidates candidates, float[] out) {
     checkIndex(index);
     emb.checkCandidates(candidates);
+    int n = index.length() - Math.max(0, index.length() - maxHistoryLength());
+    HistoryChecks.output(out, 0, candidates.count() * n);
+    headMean(esuLogits(index, requestTime, candidates), candidates.count(), heads, n, out);
+    return n;
+  }
+
+  /**
+   * The ESU's per-head logits {@code [c x heads x n]} over the n most recent (at most {@link
+   * #maxHistoryLength()}) actions of the index: {@code (W_b^i z_l) . (W_a^i e_c) / √dh}. Allocates.
+   */
+  private float[] esuLogits(SimUserIndex index, long requestTime, Candidates candidates) {
     int first = Math.max(0, index.length() - maxHistoryLength());
     int n = index.length() - first;
     int c = candidates.count();
     int d = emb.dim();
     int dz = d + dTime;
-    HistoryChecks.output(out, 0, c * n);
     float[] z = new float[n * dz];
     for (int l = 0; l < n; l++) {
       int slot = first + l;
@@ -293,27 +304,79 @@ public final class Sim extends AbstractSequentialModel<Sim.Ws> {
     }
     float[] q = new float[c * attentionDim];
     Dense.linear(candE, 0, c, esuQuery, q, 0, false);
-    headMean(q, c, keys, n, heads, attentionDim / heads, scale, out);
-    return n;
+    return headLogits(q, c, keys, n, heads, attentionDim / heads, scale);
   }
 
-  /** {@code out[c n + l]} = mean over heads of {@code scale q_{c,h} . k_{l,h}} (allocates its scratch). */
-  static void headMean(float[] q, int c, float[] keys, int n, int heads, int dk, float scale, float[] out) {
-    if (c == 0 || n == 0) {
-      return;
-    }
+  /**
+   * The ESU's weights over the kept history: the actions the GSU picks for a candidate ({@link
+   * #search}) share its softmax weight, averaged over heads; every other action 0.
+   */
+  @Override
+  public HistoryAttention attention(UserHistory history, Candidates candidates) {
+    int first = checkedFirstKept(history, candidates);
+    emb.checkCandidates(candidates);
+    SimUserIndex index = new SimUserIndex(this, Math.max(16, history.length() - first));
+    index.appendAll(history, first, history.length());
+    int c = candidates.count();
+    int n = index.length();
+    int[] slots = new int[c * topK];
+    search(index, candidates, newWorkspace(), slots, 0, new int[c], 0);
+    float[] weights = pickedSoftmaxMean(esuLogits(index, history.requestTime(), candidates), c, heads, n, slots, topK);
+    return new HistoryAttention(first, n, c, weights, true);
+  }
+
+  /** {@code [c x heads x n]} scores {@code scale q_{c,h} . k_{l,h}} ({@link Attention#targetScores}; allocates). */
+  static float[] headLogits(float[] q, int c, float[] keys, int n, int heads, int dk, float scale) {
     float[] scores = new float[c * heads * n];
-    float[] scratch = new float[Attention.targetScoresScratchSize(c, n, heads, dk)];
-    Attention.targetScores(q, 0, c, keys, 0, n, n, heads, dk, scale, null, 0, 0, 0, false, scores, 0, scratch, 0);
+    if (c > 0 && n > 0) {
+      float[] scratch = new float[Attention.targetScoresScratchSize(c, n, heads, dk)];
+      Attention.targetScores(q, 0, c, keys, 0, n, n, heads, dk, scale, null, 0, 0, 0, false, scores, 0, scratch, 0);
+    }
+    return scores;
+  }
+
+  /** {@code out[c n + l]} = mean over heads of the per-head {@code logits [c x heads x n]}. */
+  static void headMean(float[] logits, int c, int heads, int n, float[] out) {
     for (int t = 0; t < c; t++) {
       for (int l = 0; l < n; l++) {
         float sum = 0f;
         for (int h = 0; h < heads; h++) {
-          sum += scores[(t * heads + h) * n + l];
+          sum += logits[(t * heads + h) * n + l];
         }
         out[t * n + l] = sum / heads;
       }
     }
+  }
+
+  /**
+   * Attention weights {@code [c x n]} of an ESU over GSU picks: candidate t's picks are the
+   * positions {@code slots[t k ..]} (relative to the kept window, ended by -1); each head's logits
+   * {@code [c x heads x n]} are soft-maxed over the picks and the heads averaged, so a row sums to 1.
+   */
+  static float[] pickedSoftmaxMean(float[] logits, int c, int heads, int n, int[] slots, int k) {
+    float[] weights = new float[c * n];
+    for (int t = 0; t < c; t++) {
+      int m = 0;
+      while (m < k && slots[t * k + m] >= 0) {
+        m++;
+      }
+      for (int h = 0; h < heads; h++) {
+        int base = (t * heads + h) * n;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < m; i++) {
+          max = Math.max(max, logits[base + slots[t * k + i]]);
+        }
+        double sum = 0;
+        for (int i = 0; i < m; i++) {
+          sum += Math.exp(logits[base + slots[t * k + i]] - max);
+        }
+        for (int i = 0; i < m; i++) {
+          int l = slots[t * k + i];
+          weights[t * n + l] += (float) (Math.exp(logits[base + l] - max) / sum / heads);
+        }
+      }
+    }
+    return weights;
   }
 
   private void checkIndex(SimUserIndex index) {
