@@ -4,17 +4,16 @@ import io.github.seqrec.models.interop.CheckpointTensors;
 import io.github.seqrec.models.interop.ImportRefusedException;
 import io.github.seqrec.models.interop.ImportRequest;
 import io.github.seqrec.models.interop.ImportedModel;
+import io.github.seqrec.models.interop.PeerDinOptions;
 import io.github.seqrec.models.interop.SeqrecTensors;
 import io.github.seqrec.models.tensors.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * DeepCTR-Torch's DIN onto seqrec's {@code din}. DeepCTR-Torch scores {@code PredictionLayer(
@@ -76,20 +75,8 @@ final class DeepCtrDin {
     requireAllUsed(ckpt, used);
 
     boolean softmax = bool(request, "att_weight_normalization", false);
-    Map<String, String> options = new LinkedHashMap<>();
-    options.put("n_items", Integer.toString(items.shape()[0] - 1));
-    options.put("n_cates", Integer.toString(cates.shape()[0] - 1));
-    options.put("d_item", Integer.toString(dItem));
-    options.put("d_cate", Integer.toString(dCate));
-    options.put("att_hidden", join(attHidden));
-    options.put("mlp_hidden", join(dnnHidden));
-    options.put("activation", dnnAct);
-    options.put("att_activation", attAct);
-    options.put("dice_eps", Float.toString(DICE_EPS));
-    options.put("softmax", Boolean.toString(softmax));
-    options.put("softmax_scale", "none");
-    options.put("empty_softmax", "padding");
-    options.put("mlp_input", "target_pooled");
+    Map<String, String> options = PeerDinOptions.of(items.shape()[0] - 1, cates.shape()[0] - 1, dItem, dCate,
+        attHidden, dnnHidden, dnnAct, attAct, DICE_EPS, softmax);
     List<String> notes = new ArrayList<>();
     notes.add("DeepCTR-Torch DIN: " + history.get(0) + " is seqrec's item, " + history.get(1) + " its category");
     request.peerOption("maxlen").ifPresentOrElse(v -> options.put("max_len", positive(v, "maxlen")),
@@ -236,7 +223,4 @@ final class DeepCtrDin {
     throw new IllegalArgumentException("deepctr-torch import: -P " + key + " must be a positive integer, got '" + v + "'");
   }
 
-  private static String join(int[] values) {
-    return Arrays.stream(values).mapToObj(Integer::toString).collect(Collectors.joining(","));
-  }
 }

@@ -3,6 +3,7 @@ package io.github.seqrec.models.interop.fuxictr;
 import io.github.seqrec.models.interop.CheckpointTensors;
 import io.github.seqrec.models.interop.ImportRefusedException;
 import io.github.seqrec.models.interop.ImportedModel;
+import io.github.seqrec.models.interop.PeerDinOptions;
 import io.github.seqrec.models.interop.SeqrecTensors;
 import io.github.seqrec.models.tensors.Tensor;
 import java.util.ArrayList;
@@ -76,7 +77,7 @@ final class FuxiCtrDien {
     options.put("d_item", Integer.toString(dim));
     options.put("d_cate", Integer.toString(dim));
     options.put("hidden", Integer.toString(d));
-    options.put("mlp_hidden", FuxiCtrDin.join(dnnHidden));
+    options.put("mlp_hidden", PeerDinOptions.widths(dnnHidden));
     options.put("activation", dnnAct);
     options.put("dice_eps", Float.toString(FuxiCtrDin.DICE_EPS));
     options.put("gru_type", gruType);

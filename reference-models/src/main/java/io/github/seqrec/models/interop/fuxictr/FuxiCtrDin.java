@@ -3,16 +3,15 @@ package io.github.seqrec.models.interop.fuxictr;
 import io.github.seqrec.models.interop.CheckpointTensors;
 import io.github.seqrec.models.interop.ImportRefusedException;
 import io.github.seqrec.models.interop.ImportedModel;
+import io.github.seqrec.models.interop.PeerDinOptions;
 import io.github.seqrec.models.interop.SeqrecTensors;
 import io.github.seqrec.models.tensors.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * FuxiCTR's DIN onto seqrec's {@code din}. FuxiCTR scores {@code MLP([t; u])} in feature-map
@@ -62,20 +61,8 @@ final class FuxiCtrDin {
     mapMlp(checkpoint, DNN, dnnHidden, dnnAct, 2 * d, dnnInputOrder(features, target, sequence, dim), false, "mlp",
         out);
 
-    Map<String, String> options = new LinkedHashMap<>();
-    options.put("n_items", Integer.toString(nItems));
-    options.put("n_cates", Integer.toString(nCates));
-    options.put("d_item", Integer.toString(dim));
-    options.put("d_cate", Integer.toString(dim));
-    options.put("att_hidden", join(attHidden));
-    options.put("mlp_hidden", join(dnnHidden));
-    options.put("activation", dnnAct);
-    options.put("att_activation", attAct);
-    options.put("dice_eps", Float.toString(DICE_EPS));
-    options.put("softmax", Boolean.toString(softmax));
-    options.put("softmax_scale", "none");
-    options.put("empty_softmax", "padding");
-    options.put("mlp_input", "target_pooled");
+    Map<String, String> options = PeerDinOptions.of(nItems, nCates, dim, dim, attHidden, dnnHidden, dnnAct, attAct,
+        DICE_EPS, softmax);
     options.put("max_len", Integer.toString(features.integer(sequence.get(0), "max_len")));
     List<String> notes = new ArrayList<>();
     notes.add("FuxiCTR experiment " + config.expid() + ": " + target.get(0) + " is seqrec's item, " + target.get(1)
@@ -257,7 +244,4 @@ final class FuxiCtrDin {
     return new Tensor.F32[] {new Tensor.F32(new int[] {rows, cols}, weight), new Tensor.F32(new int[] {rows}, bias)};
   }
 
-  static String join(int[] values) {
-    return Arrays.stream(values).mapToObj(Integer::toString).collect(Collectors.joining(","));
-  }
 }
