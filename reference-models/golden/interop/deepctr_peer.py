@@ -1,4 +1,4 @@
-"""DeepCTR-Torch parity fixtures: DeepCTR-Torch's own DIN, built, saved and run by its code.
+"""DeepCTR-Torch parity fixtures: DeepCTR-Torch's own DIN and DIEN, built, saved and run by its code.
 
     /usr/bin/python3 reference-models/golden/interop/deepctr_peer.py --deepctr-src /tmp/peers/DeepCTR-Torch
 
@@ -13,7 +13,10 @@ DeepCTR-Torch is not vendored: the script imports it from --deepctr-src. Per var
 
 Features: SparseFeat item_id and cate_id, VarLenSparseFeat hist_item_id / hist_cate_id sharing
 their tables, length column seq_length. Parameters and BatchNorm statistics are drawn at random
-after construction (DeepCTR-Torch's tables have no padding row, so row 0 is random too).
+after construction (DeepCTR-Torch's tables have no padding row, so row 0 is random too; the
+attention cells' zero-initialised biases are random too, AUGRUCell's tied bias_ih/bias_hh as one).
+DIEN (use_negsampling=False, so no auxiliary net): histories of lengths 1, max and in between, and
+an empty one (DeepCTR-Torch's DIEN takes empty rows beside non-empty ones and gives them h' = 0).
 """
 import argparse
 import os
@@ -38,6 +41,18 @@ DIN_VARIANTS = [
     ("din_dice_norm", dict(att_activation="Dice", dnn_activation="relu", att_weight_normalization=True)),
     ("din_relu", dict(att_activation="relu", dnn_activation="relu", att_weight_normalization=False)),
     ("din_sigmoid_norm", dict(att_activation="sigmoid", dnn_activation="sigmoid", att_weight_normalization=True)),
+]
+
+# (variant, DIEN arguments); dnn_activation='dice' is left out for the reason above.
+DIEN_VARIANTS = [
+    ("dien_augru_dice_norm", dict(gru_type="AUGRU", att_activation="Dice", dnn_activation="relu",
+                                  att_weight_normalization=True)),
+    ("dien_augru_relu", dict(gru_type="AUGRU", att_activation="relu", dnn_activation="sigmoid",
+                             att_weight_normalization=False)),
+    ("dien_agru_sigmoid_norm", dict(gru_type="AGRU", att_activation="sigmoid", dnn_activation="relu",
+                                    att_weight_normalization=True)),
+    ("dien_aigru_dice_norm", dict(gru_type="AIGRU", att_activation="Dice", dnn_activation="relu",
+                                  att_weight_normalization=True)),
 ]
 
 
@@ -79,6 +94,36 @@ def batch(g, lengths):
                 cand_cates=cand_cates)
 
 
+def run_and_save(model, variant, b, kwargs, seqrec_model, final_linear):
+    """Scores batch ``b`` with DeepCTR-Torch's forward and writes ``<variant>.pth`` and the batch file."""
+    model.eval()
+    torch.save(model.state_dict(), os.path.join(OUT, variant + ".pth"))
+    B = b["hist_len"].shape[0]
+    # DeepCTR-Torch's input matrix: columns in feature_index order
+    x = {"item_id": b["cand_items"], "cate_id": b["cand_cates"], "hist_item_id": b["hist_items"],
+         "hist_cate_id": b["hist_cates"], "seq_length": b["hist_len"][:, None]}
+    X = torch.zeros(B, max(e for _, e in model.feature_index.values()))
+    for name, (start, end) in model.feature_index.items():
+        X[:, start:end] = x[name].float()
+    captured = {}
+
+    def keep(module, inputs, output):  # returns None: a hook's return value would replace the output
+        captured["logit"] = output.detach().clone()
+    hook = final_linear.register_forward_hook(keep)
+    with torch.no_grad():
+        probs = model(X).reshape(-1, 1)
+    hook.remove()
+    # cloned in the hook: the PredictionLayer adds its bias to the final linear's output in place
+    logits = captured["logit"].reshape(-1, 1) + model.out.bias.detach()
+    tensors = {k: v.to(torch.int32) for k, v in b.items()}
+    tensors["expected.logits"] = logits.float()
+    tensors["expected.probs"] = probs.float()
+    peer_options = ",".join(f"{k}={str(v).lower()}" for k, v in kwargs.items()) + f",maxlen={MAX_LEN}"
+    save_safetensors(os.path.join(OUT, variant + "_batch.safetensors"), tensors,
+                     {"peer": "deepctr-torch", "model": seqrec_model, "peer_options": peer_options})
+    print(variant, "logits", logits.flatten().tolist())
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--deepctr-src", required=True)
@@ -86,7 +131,7 @@ def main():
     fake_missing_modules()
     sys.path.insert(0, args.deepctr_src)
     from deepctr_torch.inputs import SparseFeat, VarLenSparseFeat
-    from deepctr_torch.models import DIN
+    from deepctr_torch.models import DIEN, DIN
 
     os.makedirs(OUT, exist_ok=True)
     # vocabulary N + 1: id 0 is padding (DeepCTR-Torch masks it by the length column)
@@ -100,32 +145,16 @@ def main():
         model = DIN(columns, ["item_id", "cate_id"], dnn_hidden_units=(12, 6), att_hidden_size=(16, 8),
                     device="cpu", **kwargs)
         randomize(model, torch.Generator().manual_seed(800 + n))
-        model.eval()
-        torch.save(model.state_dict(), os.path.join(OUT, variant + ".pth"))
         lengths = [1, MAX_LEN, 3, 5] + ([0] if kwargs["att_weight_normalization"] else [])
-        b = batch(torch.Generator().manual_seed(810 + n), lengths)
-        # DeepCTR-Torch's input matrix: columns in feature_index order
-        x = {"item_id": b["cand_items"], "cate_id": b["cand_cates"], "hist_item_id": b["hist_items"],
-             "hist_cate_id": b["hist_cates"], "seq_length": b["hist_len"][:, None]}
-        X = torch.zeros(len(lengths), max(e for _, e in model.feature_index.values()))
-        for name, (start, end) in model.feature_index.items():
-            X[:, start:end] = x[name].float()
-        captured = {}
-        def keep(module, inputs, output):  # returns None: a hook's return value would replace the output
-            captured["logit"] = output.detach().clone()
-        hook = model.dnn_linear.register_forward_hook(keep)
-        with torch.no_grad():
-            probs = model(X).reshape(-1, 1)
-        hook.remove()
-        # cloned in the hook: the PredictionLayer adds its bias to dnn_linear's output in place
-        logits = captured["logit"].reshape(-1, 1) + model.out.bias.detach()
-        tensors = {k: v.to(torch.int32) for k, v in b.items()}
-        tensors["expected.logits"] = logits.float()
-        tensors["expected.probs"] = probs.float()
-        peer_options = ",".join(f"{k}={str(v).lower()}" for k, v in kwargs.items()) + f",maxlen={MAX_LEN}"
-        save_safetensors(os.path.join(OUT, variant + "_batch.safetensors"), tensors,
-                         {"peer": "deepctr-torch", "model": "din", "peer_options": peer_options})
-        print(variant, "logits", logits.flatten().tolist())
+        run_and_save(model, variant, batch(torch.Generator().manual_seed(810 + n), lengths), kwargs, "din",
+                     model.dnn_linear)
+    for n, (variant, kwargs) in enumerate(DIEN_VARIANTS):
+        model = DIEN(columns, ["item_id", "cate_id"], dnn_hidden_units=(12, 6), att_hidden_units=(16, 8),
+                     device="cpu", **kwargs)
+        randomize(model, torch.Generator().manual_seed(900 + n))
+        lengths = [1, MAX_LEN, 3, 5, 0, 2]
+        run_and_save(model, variant, batch(torch.Generator().manual_seed(910 + n), lengths), kwargs, "dien",
+                     model.linear)
 
 
 if __name__ == "__main__":

@@ -11,8 +11,12 @@ Choices followed (MODELS.md choice table):
 * GRU convention: PyTorch's (``nn.GRU`` extractor; the evolution cells use the same ``r, z, n``
   rows, reset applied after the hidden matmul, and the same tensor names as ``nn.GRUCell``).
 * DIEN attention: the paper's bilinear ``a_t = softmax_t(h_t W e_a)`` over valid steps;
-  ``attention='mlp'`` gives the official TF form (``q = PReLU(Linear(e_a))``, DIN unit
-  ``[q; h; q-h; q*h]`` -> 80 sigmoid -> 40 sigmoid -> 1, masked softmax).
+  ``attention='mlp'`` gives DeepCTR-Torch's form (``AttentionSequencePoolingLayer``): the DIN
+  activation unit on ``[e_a; h; e_a-h; e_a*h]`` (needs ``hidden = d``), hidden widths
+  ``att_hidden``, activation ``att_activation``, then with ``softmax`` an unscaled masked softmax
+  (``softmax_scale='none'``, ``att_weight_normalization=True``) or the raw scores without it.
+  ``attention='mlp_tf'`` is the official TF form (``q = PReLU(Linear(e_a))``, DIN unit
+  ``[q; h; q-h; q*h]`` -> 80 sigmoid -> 40 sigmoid -> 1, masked softmax; no golden, no Java port).
 * AUGRU: the paper form with PyTorch gates, as DeepCTR-Torch/FuxiCTR:
   ``r = s(W_ir x + b_ir + W_hr h + b_hr)``, ``u = s(W_iz x + b_iz + W_hz h + b_hz)``,
   ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``, ``u~ = a_t u``, ``h' = (1 - u~) h + u~ n``.
@@ -31,7 +35,8 @@ Forward, per user (B) and candidate (C):
 Tensor names: ``emb.item.weight, emb.cate.weight, gru.weight_ih_l0, gru.weight_hh_l0,
 gru.bias_ih_l0, gru.bias_hh_l0, att.weight, evolution.weight_ih, evolution.weight_hh,
 evolution.bias_ih, evolution.bias_hh, mlp.hidden.{0,1}.*, mlp.act.{0,1}.* (Dice), mlp.out.*``;
-with ``attention='mlp'`` instead of ``att.weight``: ``att_query.weight/bias, att_prelu.weight,
+with ``attention='mlp'`` instead of ``att.weight``: ``att.hidden.{i}.*, att.act.{i}.*, att.out.*``
+(as DIN's activation unit); with ``attention='mlp_tf'``: ``att_query.weight/bias, att_prelu.weight,
 att_mlp.hidden.{0,1}.*, att_mlp.out.*``.
 """
 import torch
@@ -75,7 +80,8 @@ class AttentionGRUCell(nn.Module):
 class DIEN(nn.Module):
     def __init__(self, n_items, n_cates, d_item, d_cate, hidden=36, mlp_hidden=(200, 80),
                  activation="dice", gru_type="AUGRU", attention="bilinear",
-                 mlp_input="evolved_target_sum_product"):
+                 mlp_input="evolved_target_sum_product", att_hidden=(8, 4), att_activation="dice",
+                 softmax=True, softmax_scale="none"):
         super().__init__()
         # mlp_input="evolved_target": [h'; e_a] only (FuxiCTR's DIEN without enable_sum_pooling)
         self.mlp_input = mlp_input
@@ -86,6 +92,12 @@ class DIEN(nn.Module):
         if attention == "bilinear":
             self.att = nn.Linear(d, hidden, bias=False)
         elif attention == "mlp":
+            # DeepCTR-Torch: the DIN unit directly on (e_a, h_t); widths must agree
+            assert hidden == d, "attention='mlp' needs hidden = d_item + d_cate"
+            self.att = MLP(4 * d, att_hidden, att_activation)
+            self.softmax = softmax
+            self.scale = 1.0 if softmax_scale == "none" else d ** -0.5
+        elif attention == "mlp_tf":
             self.att_query = nn.Linear(d, hidden)
             self.att_prelu = nn.PReLU()
             self.att_mlp = MLP(4 * hidden, (80, 40), "sigmoid")
@@ -114,6 +126,10 @@ class DIEN(nn.Module):
             return torch.einsum("blh,bch->bcl", h, self.att(t))
         B, L, H = h.shape
         C = t.shape[1]
+        if self.attention == "mlp":
+            q = t[:, :, None, :].expand(B, C, L, H)
+            hh = h[:, None, :, :].expand(B, C, L, H)
+            return self.att(torch.cat([q, hh, q - hh, q * hh], dim=-1)).squeeze(-1)
         q = self.att_prelu(self.att_query(t))[:, :, None, :].expand(B, C, L, H)
         hh = h[:, None, :, :].expand(B, C, L, H)
         return self.att_mlp(torch.cat([q, hh, q - hh, q * hh], dim=-1)).squeeze(-1)
@@ -126,7 +142,10 @@ class DIEN(nn.Module):
         t = self.emb(cand_items, cand_cates)                                  # [B, C, d]
         valid = length_mask(hist_len, L)                                      # [B, L]
         mask = valid[:, None, :].expand(B, C, L)
-        a = masked_softmax(self.scores(h, t), mask)                           # [B, C, L]
+        if self.attention == "mlp" and not self.softmax:
+            a = self.scores(h, t) * mask.to(h.dtype)                           # raw unit outputs
+        else:
+            a = masked_softmax(self.scores(h, t) * getattr(self, "scale", 1.0), mask)  # [B, C, L]
         H = h.shape[-1]
         state = h.new_zeros(B * C, H)
         for step in range(L):
@@ -148,10 +167,19 @@ class DIEN(nn.Module):
 def build(hp=HPARAMS):
     return DIEN(hp["n_items"], hp["n_cates"], hp["d_item"], hp["d_cate"], hp["hidden"],
                 tuple(int(x) for x in hp["mlp_hidden"].split(",")), hp["activation"],
-                hp["gru_type"], hp["attention"], hp.get("mlp_input", "evolved_target_sum_product"))
+                hp["gru_type"], hp["attention"], hp.get("mlp_input", "evolved_target_sum_product"),
+                tuple(int(x) for x in hp.get("att_hidden", "8,4").split(",")), hp.get("att_activation", "dice"),
+                hp.get("softmax", "true") == "true", hp.get("softmax_scale", "none"))
 
 
 # FuxiCTR's DIEN without sum pooling, small: weights_peer.safetensors
 PEER_HPARAMS = dict(n_items=50, n_cates=8, d_item=4, d_cate=4, hidden=8, mlp_hidden="12,6",
                     activation="relu", dice_eps=1e-8, gru_type="AUGRU", attention="bilinear", max_len=20,
                     mlp_input="evolved_target")
+
+
+# DeepCTR-Torch's DIEN form (DIN unit on the interest states, [h'; e_a]), small: weights_mlp.safetensors
+MLP_HPARAMS = dict(n_items=200, n_cates=20, d_item=4, d_cate=4, hidden=8, mlp_hidden="12,6",
+                   activation="relu", dice_eps=1e-8, gru_type="AUGRU", attention="mlp", max_len=12,
+                   mlp_input="evolved_target", att_hidden="8,4", att_activation="dice", softmax="true",
+                   softmax_scale="none")

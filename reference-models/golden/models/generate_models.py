@@ -184,6 +184,27 @@ def gen_dien_peer():
                        {"weights": "weights_peer"})
 
 
+def gen_dien_mlp():
+    """DeepCTR-Torch's interest attention (attention=mlp), softmax and raw, AUGRU and AGRU, on small weights."""
+    hp = dien.MLP_HPARAMS
+    model = randomize(dien.build(hp), generator(706))
+    save_weights("dien", model, dien.SOURCE, hp, file="weights_mlp")
+    keys = ["hist_items", "hist_cates", "hist_len", "cand_items", "cand_cates"]
+    variants = [("mlp_", hp), ("mlp_raw_agru_", dict(hp, softmax="false", gru_type="AGRU"))]
+    for n, (case, lengths, L, C) in enumerate(standard_cases(hp["max_len"])):
+        if case not in ("padded", "empty", "len1"):
+            continue
+        g = generator(7400 + n)
+        inputs = pick({**history(g, lengths, L, hp["n_items"], hp["n_cates"]),
+                       **candidates(g, len(lengths), C, hp["n_items"], hp["n_cates"])}, keys)
+        for prefix, vhp in variants:
+            v = dien.build(vhp)
+            v.load_state_dict(model.state_dict())
+            with torch.no_grad():
+                save_batch("dien", prefix + case, inputs, expected_of(as_float64(v)(**inputs)), dien.SOURCE, vhp,
+                           {"weights": "weights_mlp"})
+
+
 def gen_sim():
     hp = sim.HPARAMS
     model = randomize(sim.build(hp), generator(703))
@@ -600,6 +621,7 @@ def main():
     gen_din_peer()
     gen_dien()
     gen_dien_peer()
+    gen_dien_mlp()
     gen_sim()
     gen_eta()
     gen_twin()

@@ -2,6 +2,7 @@ package io.github.seqrec.models.ctr;
 
 import io.github.seqrec.kernels.Attention;
 import io.github.seqrec.kernels.Dense;
+import io.github.seqrec.kernels.DinAttentionUnit;
 import io.github.seqrec.kernels.GruWeights;
 import io.github.seqrec.kernels.PackedLinear;
 import io.github.seqrec.kernels.Recurrent;
@@ -35,6 +36,13 @@ import java.util.Arrays;
  * ({@code h = (1 - a_t) h + a_t n}) or {@code AIGRU} (a GRU cell on {@code a_t h_t}). An empty
  * history gives {@code h' = 0} and {@code s = 0}.
  *
+ * <p>Option {@code attention=mlp} replaces the bilinear scores by DeepCTR-Torch's DIN-style unit
+ * ({@code AttentionSequencePoolingLayer}) on the interest states: {@code a_t = MLP_att([e_a; h_t;
+ * e_a - h_t; e_a * h_t])} (widths {@code att_hidden}, activation {@code att_activation}; it needs
+ * {@code hidden = d_item + d_cate}), then with {@code softmax=true} a masked softmax of the scores
+ * (divided by {@code sqrt(d)} only with {@code softmax_scale=sqrt_d}) or the raw scores with
+ * {@code softmax=false} (DeepCTR-Torch's {@code att_weight_normalization}).
+ *
  * <p>Per request the extractor runs once for the user ({@link DienUserState}, which can also be
  * kept between requests and advanced one action at a time); the C candidates then share one
  * {@code C x H} by {@code H x n} attention GEMM ({@link Attention#targetScores} with softmax) and
@@ -61,8 +69,21 @@ public final class Dien extends AbstractSequentialModel<Dien.Ws> {
       "interest-evolution cell: AUGRU (paper), AGRU, AIGRU (the three share the weights)", "AUGRU",
       "AUGRU", "AGRU", "AIGRU");
   static final ModelOption<String> ATTENTION = ModelOption.choice("attention",
-      "interest attention: the paper's bilinear softmax(h_t W e_a) (the official TF MLP form has no golden here)",
-      "bilinear", "bilinear");
+      "interest attention: the paper's bilinear softmax(h_t W e_a), or mlp: DeepCTR-Torch's DIN activation unit on "
+          + "[e_a; h_t; e_a - h_t; e_a * h_t] (needs hidden = d; the official TF MLP form has no golden here)",
+      "bilinear", "bilinear", "mlp");
+  // attention=mlp only (names as Din's options where they mean the same)
+  static final ModelOption<int[]> ATT_HIDDEN =
+      ModelOption.intList("att_hidden", "attention=mlp: hidden widths of the activation unit's MLP", 1, 1 << 14);
+  static final ModelOption<String> ATT_ACTIVATION = ModelOption.choice("att_activation",
+      "attention=mlp: hidden-layer activation of the activation unit ('same': as option activation)", "same",
+      "same", "dice", "prelu", "sigmoid", "relu");
+  static final ModelOption<Boolean> SOFTMAX = ModelOption.bool("softmax",
+      "attention=mlp: weights softmax(score) over the valid steps (DeepCTR-Torch att_weight_normalization) or the "
+          + "raw unit outputs", true);
+  static final ModelOption<String> SOFTMAX_SCALE = ModelOption.choice("softmax_scale",
+      "attention=mlp with softmax: scores not scaled (DeepCTR-Torch) or divided by sqrt(d)", "none", "none",
+      "sqrt_d");
   static final ModelOption<Integer> MAX_LEN = CommonOptions.maxLen(100);
   static final ModelOption<String> MLP_INPUT = ModelOption.choice("mlp_input",
       "final MLP input: [h'; e_a; s; e_a * s] (paper code) or [h'; e_a] (FuxiCTR's DIEN without enable_sum_pooling)",
@@ -77,7 +98,7 @@ public final class Dien extends AbstractSequentialModel<Dien.Ws> {
           "Attention (target scores with masked softmax)", "Dense (MLP GEMMs)", "Activations (Dice eval)")
       .fields(HistoryField.CATEGORY_IDS)
       .options(N_ITEMS, N_CATES, D_ITEM, D_CATE, HIDDEN, MLP_HIDDEN, ACTIVATION, DICE_EPS, GRU_TYPE, ATTENTION, MAX_LEN,
-          MLP_INPUT)
+          MLP_INPUT, ATT_HIDDEN, ATT_ACTIVATION, SOFTMAX, SOFTMAX_SCALE)
       .batchInputs("hist_items", "hist_cates", "hist_len", "cand_items", "cand_cates")
       .loader(Dien::load)
       .build();
@@ -85,19 +106,21 @@ public final class Dien extends AbstractSequentialModel<Dien.Ws> {
   private final ItemCateEmbedding emb;
   private final GruWeights extractor;
   private final PackedLinear attention;
+  private final DinAttentionUnit unit;
   private final GruWeights evolution;
   private final GruType gruType;
   private final Mlp mlp;
   private final int hidden;
   private final boolean withSum;
 
-  private Dien(ItemCateEmbedding emb, GruWeights extractor, PackedLinear attention, GruWeights evolution,
-               GruType gruType, Mlp mlp, int hidden, int maxLen, boolean withSum) {
+  private Dien(ItemCateEmbedding emb, GruWeights extractor, PackedLinear attention, DinAttentionUnit unit,
+               GruWeights evolution, GruType gruType, Mlp mlp, int hidden, int maxLen, boolean withSum) {
     super(SPEC, maxLen, Ws.class);
     this.withSum = withSum;
     this.emb = emb;
     this.extractor = extractor;
     this.attention = attention;
+    this.unit = unit;
     this.evolution = evolution;
     this.gruType = gruType;
     this.mlp = mlp;
@@ -108,7 +131,8 @@ public final class Dien extends AbstractSequentialModel<Dien.Ws> {
    * Loads the reference's {@code state_dict}. Hyperparameters ({@code n_items, n_cates, d_item,
    * d_cate, hidden, mlp_hidden, activation, dice_eps, max_len}) come from the metadata; options
    * {@code gru_type} (AUGRU, AGRU, AIGRU; the three share the weights) and {@code attention}
-   * (only {@code bilinear}: the official TF MLP form has no golden here).
+   * ({@code bilinear}, or {@code mlp} with {@code att_hidden, att_activation, softmax,
+   * softmax_scale}: tensors {@code att.hidden.i.*, att.act.i.*, att.out.*} as Din's).
    */
   public static Dien load(SafeTensors st, ModelOptions o) throws IOException {
     int nItems = o.get(N_ITEMS);
@@ -120,19 +144,43 @@ public final class Dien extends AbstractSequentialModel<Dien.Ws> {
     String act = o.get(ACTIVATION);
     float eps = o.get(DICE_EPS);
     GruType type = GruType.valueOf(o.get(GRU_TYPE));
-    o.get(ATTENTION);
+    boolean mlpAttention = o.get(ATTENTION).equals("mlp");
     int maxLen = o.get(MAX_LEN);
     ItemCateEmbedding emb = ItemCateEmbedding.load(st, "emb", nItems, nCates, dItem, dCate);
     int d = emb.dim();
+    if (mlpAttention && h != d) {
+      throw new IllegalArgumentException("dien: attention=mlp compares the target embedding with the interest "
+          + "states, so hidden (" + h + ") must equal d_item + d_cate (" + d + ")");
+    }
     GruWeights gru = Recurrent.packGru(st.floats("gru.weight_ih_l0", 3 * h, d), st.floats("gru.weight_hh_l0", 3 * h, h),
         st.floats("gru.bias_ih_l0", 3 * h), st.floats("gru.bias_hh_l0", 3 * h), d, h);
-    PackedLinear att = Mlp.linearNoBias(st, "att.weight", h, d);
+    PackedLinear att = null;
+    DinAttentionUnit unit = null;
+    if (mlpAttention) {
+      int[] attHidden = o.get(ATT_HIDDEN);
+      String attAct = o.get(ATT_ACTIVATION).equals("same") ? act : o.get(ATT_ACTIVATION);
+      DinAttentionUnit.Builder b = DinAttentionUnit.builder(d);
+      int in = 4 * d;
+      for (int i = 0; i < attHidden.length; i++) {
+        int out = attHidden[i];
+        b.hidden(st.floats("att.hidden." + i + ".weight", out, in), st.floats("att.hidden." + i + ".bias", out), out,
+            Mlp.activation(st, "att.act." + i, attAct, out, eps));
+        in = out;
+      }
+      b.output(st.floats("att.out.weight", 1, in), st.floats("att.out.bias", 1));
+      if (o.get(SOFTMAX)) {
+        b.softmax(o.get(SOFTMAX_SCALE).equals("none") ? 1f : Attention.defaultScale(d));
+      }
+      unit = b.build();
+    } else {
+      att = Mlp.linearNoBias(st, "att.weight", h, d);
+    }
     GruWeights evo = Recurrent.packGru(st.floats("evolution.weight_ih", 3 * h, h),
         st.floats("evolution.weight_hh", 3 * h, h), st.floats("evolution.bias_ih", 3 * h),
         st.floats("evolution.bias_hh", 3 * h), h, h);
     boolean withSum = o.get(MLP_INPUT).equals("evolved_target_sum_product");
     Mlp mlp = Mlp.load(st, "mlp", h + (withSum ? 3 : 1) * d, mlpHidden, act, 1, eps);
-    return new Dien(emb, gru, att, evo, type, mlp, h, maxLen, withSum);
+    return new Dien(emb, gru, att, unit, evo, type, mlp, h, maxLen, withSum);
   }
 
   /** The interest-evolution cell this instance uses. */
@@ -212,10 +260,17 @@ public final class Dien extends AbstractSequentialModel<Dien.Ws> {
       emb.embed(cItems[t], cCates[t], w.cand, t * d);
     }
     float[] states = state.statesArray();
-    // a[t, j] = softmax_j(h_j . (W e_t)): one C x H by H x n product
-    Dense.linear(w.cand, 0, c, attention, w.query, 0, false);
-    Attention.targetScores(w.query, 0, c, states, 0, n, n, 1, h, 1f, null, 0, 0, 0, true, w.scores, 0,
-        w.scoreScratch, 0);
+    if (unit != null) {
+      // a[t, j] = MLP_att([e_t; h_j; e_t - h_j; e_t * h_j]), softmax-normalised if the unit says so
+      if (n > 0) {
+        Attention.dinScores(unit, w.cand, 0, c, states, 0, n, n, w.scores, 0, w.scoreScratch, 0);
+      }
+    } else {
+      // a[t, j] = softmax_j(h_j . (W e_t)): one C x H by H x n product
+      Dense.linear(w.cand, 0, c, attention, w.query, 0, false);
+      Attention.targetScores(w.query, 0, c, states, 0, n, n, 1, h, 1f, null, 0, 0, 0, true, w.scores, 0,
+          w.scoreScratch, 0);
+    }
     switch (gruType) {
       case AUGRU -> Recurrent.augruScan(evolution, states, 0, true, w.scores, 0, c, n, null, 0, null, 0,
           w.evolved, 0, null, 0, w.scanScratch, 0);
@@ -256,6 +311,15 @@ public final class Dien extends AbstractSequentialModel<Dien.Ws> {
     mlp.forward(w.x, 0, c, logits, logitsOff, w.mlpScratch);
   }
 
+  /** The activation unit's scratch for C candidates and any history length up to maxLen (not monotonic in L). */
+  static int dinScratch(DinAttentionUnit unit, int c, int maxLen) {
+    int most = 0;
+    for (int l = 1; l <= maxLen; l++) {
+      most = Math.max(most, Attention.dinScoresScratchSize(unit, c, l));
+    }
+    return most;
+  }
+
   /** Per-thread scratch: a user state for the uncached path; candidate blocks grow (never shrink). */
   static final class Ws extends Workspace {
     final Dien owner;
@@ -289,7 +353,8 @@ public final class Dien extends AbstractSequentialModel<Dien.Ws> {
       cand = new float[c * d];
       query = new float[c * h];
       scores = new float[c * m.maxHistoryLength()];
-      scoreScratch = new float[Attention.targetScoresScratchSize(c, m.maxHistoryLength(), 1, h)];
+      scoreScratch = new float[m.unit != null ? dinScratch(m.unit, c, m.maxHistoryLength())
+          : Attention.targetScoresScratchSize(c, m.maxHistoryLength(), 1, h)];
       evolved = new float[c * h];
       scanScratch = new float[Recurrent.gruScanScratchSize(c, m.maxHistoryLength(), h, true)];
       if (m.gruType == GruType.AIGRU) {

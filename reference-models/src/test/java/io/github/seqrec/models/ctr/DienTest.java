@@ -35,11 +35,49 @@ class DienTest {
     assertEquals(36, load("AIGRU").hiddenSize());
     var e = assertThrows(IllegalArgumentException.class, () -> load("LSTM"));
     assertContains(e.getMessage(), "gru_type", "LSTM");
-    e = assertThrows(IllegalArgumentException.class,
-        () -> ModelTestKit.load("dien", Map.of("attention", "mlp")));
-    assertContains(e.getMessage(), "attention", "mlp");
+    // attention=mlp on the bilinear weights: the activation unit's tensors are not there
+    Exception missing = assertThrows(Exception.class,
+        () -> ModelTestKit.load("dien", Map.of("attention", "mlp", "att_hidden", "8")));
+    assertContains(missing.getMessage(), "att.hidden.0.weight");
+    e = assertThrows(IllegalArgumentException.class, () -> ModelTestKit.load("dien", Map.of("attention", "dot")));
+    assertContains(e.getMessage(), "attention", "dot");
     ModelInfo info = Models.list().stream().filter(i -> i.name().equals("dien")).findFirst().orElseThrow();
     assertEquals("AUGRU", info.option("gru_type").defaultText());
+  }
+
+  static final Path MLP_WEIGHTS = Path.of("src/test/resources/golden/models/dien/weights_mlp.safetensors");
+
+  /** DeepCTR-Torch's attention form (attention=mlp) on its golden weights, with {@code extra} options. */
+  static Dien loadMlp(Map<String, String> extra) throws IOException {
+    Map<String, String> o = new java.util.HashMap<>(Map.of("attention", "mlp", "att_hidden", "8,4",
+        "att_activation", "dice", "mlp_input", "evolved_target"));
+    o.putAll(extra);
+    return (Dien) Models.load("dien", MLP_WEIGHTS, o);
+  }
+
+  @Test
+  void mlpAttention() throws IOException {
+    var e = assertThrows(IllegalArgumentException.class, () -> loadMlp(Map.of("hidden", "6")));
+    assertContains(e.getMessage(), "attention=mlp", "hidden (6)", "d_item + d_cate (8)");
+    e = assertThrows(IllegalArgumentException.class, () -> loadMlp(Map.of("softmax_scale", "sqrt")));
+    assertContains(e.getMessage(), "softmax_scale", "sqrt");
+    for (String softmax : new String[] {"true", "false"}) {
+      Dien model = loadMlp(Map.of("softmax", softmax, "gru_type", "AGRU"));
+      ModelTestKit.emptyAndGrowing(model);
+      ModelTestKit.badInputs(model);
+      ModelTestKit.truncationKeepsMostRecent(model);
+    }
+    // the softmax changes the weights the evolution sees, so the scores differ
+    Dien soft = loadMlp(Map.of());
+    Dien raw = loadMlp(Map.of("softmax", "false"));
+    UserHistory h = UserHistory.of(new int[] {3, 7, 11}, 3).categoryIds(new int[] {1, 2, 3}).build();
+    Candidates c = Candidates.of(new int[] {5, 9}, new int[] {4, 5});
+    float[] a = new float[2];
+    float[] b = new float[2];
+    soft.score(h, c, soft.newWorkspace(), a, 0);
+    raw.score(h, c, raw.newWorkspace(), b, 0);
+    assertTrue(Math.abs(a[0] - b[0]) > 1e-6 || Math.abs(a[1] - b[1]) > 1e-6,
+        "softmax=true and false scored alike: " + java.util.Arrays.toString(a) + " " + java.util.Arrays.toString(b));
   }
 
   /** The extractor states of the user state match PyTorch's nn.GRU outputs in the golden file. */

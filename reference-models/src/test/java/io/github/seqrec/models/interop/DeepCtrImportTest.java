@@ -114,6 +114,77 @@ class DeepCtrImportTest {
         .hasMessageContaining("-P maxlen must be a positive integer, got '-3'");
   }
 
+  static ImportRequest dienRequest(String variant, Map<String, String> options) {
+    return new ImportRequest("dien", DIR.resolve(variant + ".pth"), List.of(), options);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"dien_augru_dice_norm", "dien_augru_relu", "dien_agru_sigmoid_norm", "dien_aigru_dice_norm"})
+  void dienScoresAsDeepCtr(String variant) throws IOException {
+    ImportedModel imported = PeerImports.importModel("deepctr-torch", dienRequest(variant, peerOptions(variant)));
+    assertThat(imported.model()).isEqualTo("dien");
+    assertThat(imported.options()).containsEntry("attention", "mlp").containsEntry("mlp_input", "evolved_target")
+        .containsEntry("max_len", "8");
+    double worst = PeerParity.check("deepctr-torch dien " + variant, imported.load(Map.of()),
+        DIR.resolve(variant + "_batch.safetensors"));
+    assertThat(worst).isLessThanOrEqualTo(PeerParity.TOLERANCE);
+  }
+
+  @Test
+  void dienSettingsMatter() throws IOException {
+    // the same AUGRU checkpoint read as AGRU, or without the softmax, scores off DeepCTR-Torch's outputs
+    Map<String, String> agru = new LinkedHashMap<>(peerOptions("dien_augru_dice_norm"));
+    agru.put("gru_type", "AGRU");
+    ImportedModel asAgru = PeerImports.importModel("deepctr-torch", dienRequest("dien_augru_dice_norm", agru));
+    assertThatThrownBy(() -> PeerParity.check("deepctr-torch dien (AUGRU read as AGRU)", asAgru.load(Map.of()),
+        DIR.resolve("dien_augru_dice_norm_batch.safetensors"))).isInstanceOf(AssertionError.class);
+    Map<String, String> raw = new LinkedHashMap<>(peerOptions("dien_augru_dice_norm"));
+    raw.put("att_weight_normalization", "false");
+    ImportedModel unnormalised = PeerImports.importModel("deepctr-torch", dienRequest("dien_augru_dice_norm", raw));
+    assertThatThrownBy(() -> PeerParity.check("deepctr-torch dien (no softmax)", unnormalised.load(Map.of()),
+        DIR.resolve("dien_augru_dice_norm_batch.safetensors"))).isInstanceOf(AssertionError.class);
+    // DIEN's defaults: att_weight_normalization true, relu activations; Dice shown by the tensors
+    ImportedModel defaults = PeerImports.importModel("deepctr-torch", dienRequest("dien_augru_dice_norm",
+        Map.of("gru_type", "augru")));
+    assertThat(defaults.options()).containsEntry("softmax", "true").containsEntry("att_activation", "dice")
+        .containsEntry("activation", "relu").containsEntry("gru_type", "AUGRU");
+    assertThat(defaults.notes()).anyMatch(n -> n.contains("maxlen not given"))
+        .anyMatch(n -> n.contains("tied bias"));
+  }
+
+  @Test
+  void dienRefusals() {
+    assertThatThrownBy(() -> PeerImports.importModel("deepctr-torch", dienRequest("dien_augru_relu", Map.of())))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not record gru_type")
+        .hasMessageContaining("set -P gru_type=AUGRU|AGRU");
+    assertThatThrownBy(() -> PeerImports.importModel("deepctr-torch", dienRequest("dien_aigru_dice_norm",
+        Map.of("gru_type", "GRU")))).isInstanceOf(ImportRefusedException.class)
+        .hasMessageContaining("gru_type=GRU").hasMessageContaining("no such form");
+    assertThatThrownBy(() -> PeerImports.importModel("deepctr-torch", dienRequest("dien_aigru_dice_norm",
+        Map.of("gru_type", "AUGRU")))).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("set -P gru_type=AIGRU");
+    assertThatThrownBy(() -> PeerImports.importModel("deepctr-torch", dienRequest("dien_agru_sigmoid_norm",
+        Map.of("gru_type", "AUGRU")))).isInstanceOf(ImportRefusedException.class)
+        .hasMessageContaining("bias_ih' and 'bias_hh' differ").hasMessageContaining("set -P gru_type=AGRU");
+    assertThatThrownBy(() -> PeerImports.importModel("deepctr-torch", dienRequest("dien_augru_relu",
+        Map.of("gru_type", "AUGRU", "att_activation", "linear")))).isInstanceOf(ImportRefusedException.class)
+        .hasMessageContaining("deepctr-torch DIEN: att_activation=linear");
+    assertThatThrownBy(() -> PeerImports.importModel("deepctr-torch", dienRequest("dien_augru_relu",
+        Map.of("gru_type", "AUGRU", "use_bn", "true")))).hasMessageContaining("unknown DIEN setting -P use_bn");
+  }
+
+  @Test
+  void dienCliWritesWeightsThatServe() throws IOException {
+    Path out = tmp.resolve("dien.safetensors");
+    var r = PeerParity.cli("import", "--from", "deepctr-torch", "--model", "dien",
+        DIR.resolve("dien_agru_sigmoid_norm.pth").toString(), "-P", "gru_type=AGRU", "-P", "att_activation=sigmoid",
+        "-P", "maxlen=8", "-o", out.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("deepctr-torch -> dien", "PredictionLayer bias");
+    PeerParity.check("deepctr-torch dien dien_agru_sigmoid_norm (cli)", Models.load("dien", out, Map.of()),
+        DIR.resolve("dien_agru_sigmoid_norm_batch.safetensors"));
+  }
+
   @AfterAll
   static void printWorst() {
     PeerParity.printWorst("deepctr-torch");

@@ -28,13 +28,13 @@ final class DeepCtrDin {
 
   /** DeepCTR-Torch's Dice: {@code nn.BatchNorm1d(eps=1e-8)} with scale and shift. */
   static final float DICE_EPS = 1e-8f;
-  private static final String EMB = "embedding_dict.";
+  static final String EMB = "embedding_dict.";
   private static final String ATT = "attention.local_att.";
 
   static ImportedModel map(ImportRequest request, CheckpointTensors ckpt) {
     Set<String> used = new HashSet<>();
     List<String> tables = embeddingTables(ckpt);
-    List<String> history = historyFeatures(request, tables);
+    List<String> history = historyFeatures(request, tables, "DIN");
     Tensor.F32 items = ckpt.f32(EMB + history.get(0) + ".weight");
     Tensor.F32 cates = ckpt.f32(EMB + history.get(1) + ".weight");
     checkRank2(ckpt, EMB + history.get(0) + ".weight", items);
@@ -47,8 +47,8 @@ final class DeepCtrDin {
     used.add(EMB + history.get(0) + ".weight");
     used.add(EMB + history.get(1) + ".weight");
 
-    String attAct = activation(request, ckpt, "att_activation", ATT + "dnn.", "dice");
-    String dnnAct = activation(request, ckpt, "dnn_activation", "dnn.", "relu");
+    String attAct = activation(request, ckpt, "att_activation", ATT + "dnn.", "dice", "DIN");
+    String dnnAct = activation(request, ckpt, "dnn_activation", "dnn.", "relu", "DIN");
     if (ckpt.indices("dnn.bn.", ".weight").size() > 0 || ckpt.indices(ATT + "dnn.bn.", ".weight").size() > 0) {
       throw new ImportRefusedException("deepctr-torch DIN: the checkpoint has batch norm in a DNN (dnn_use_bn=True);"
           + " seqrec's din MLPs have none");
@@ -72,7 +72,7 @@ final class DeepCtrDin {
     out.linear("mlp.out", ckpt.f32("dnn_linear.weight", 1, lastWidth), bias);
     used.add("dnn_linear.weight");
     used.add("out.bias");
-    requireAllUsed(ckpt, used);
+    requireAllUsed(ckpt, used, "DIN");
 
     boolean softmax = bool(request, "att_weight_normalization", false);
     Map<String, String> options = PeerDinOptions.of(items.shape()[0] - 1, cates.shape()[0] - 1, dItem, dCate,
@@ -89,7 +89,7 @@ final class DeepCtrDin {
   }
 
   /** The embedding tables in checkpoint order (DeepCTR-Torch creates them in feature-column order). */
-  private static List<String> embeddingTables(CheckpointTensors ckpt) {
+  static List<String> embeddingTables(CheckpointTensors ckpt) {
     List<String> tables = new ArrayList<>();
     for (String name : ckpt.names()) {
       if (name.startsWith(EMB) && name.endsWith(".weight")) {
@@ -99,17 +99,18 @@ final class DeepCtrDin {
     return tables;
   }
 
-  private static List<String> historyFeatures(ImportRequest request, List<String> tables) {
+  static List<String> historyFeatures(ImportRequest request, List<String> tables, String model) {
+    String seqrec = model.toLowerCase(Locale.ROOT);
     List<String> history = request.peerOption("history_feature_list")
         .map(v -> Arrays.stream(v.split(",")).map(String::trim).toList()).orElse(tables);
     if (history.size() != 2) {
-      throw new ImportRefusedException("deepctr-torch DIN: history_feature_list " + history + " has " + history.size()
-          + " features; seqrec's din takes exactly an (item, category) pair");
+      throw new ImportRefusedException("deepctr-torch " + model + ": history_feature_list " + history + " has "
+          + history.size() + " features; seqrec's " + seqrec + " takes exactly an (item, category) pair");
     }
     if (!tables.equals(history)) {
-      throw new ImportRefusedException("deepctr-torch DIN: the checkpoint's embedding tables " + tables
-          + " are not exactly history_feature_list " + history + " in that order; seqrec's din takes no other "
-          + "sparse features, and DeepCTR-Torch orders the query by feature column");
+      throw new ImportRefusedException("deepctr-torch " + model + ": the checkpoint's embedding tables " + tables
+          + " are not exactly history_feature_list " + history + " in that order; seqrec's " + seqrec + " takes no "
+          + "other sparse features, and DeepCTR-Torch orders the query by feature column");
     }
     return history;
   }
@@ -119,20 +120,20 @@ final class DeepCtrDin {
    * checked against the parameters its layers hold (Dice: {@code alpha}, PReLU: {@code weight});
    * without a setting, what the parameters show, else {@code peerDefault}.
    */
-  private static String activation(ImportRequest request, CheckpointTensors ckpt, String key, String prefix,
-                                   String peerDefault) {
+  static String activation(ImportRequest request, CheckpointTensors ckpt, String key, String prefix,
+                           String peerDefault, String model) {
     boolean dice = !ckpt.indices(prefix + "activation_layers.", ".alpha").isEmpty();
     boolean prelu = !ckpt.indices(prefix + "activation_layers.", ".weight").isEmpty();
     String shown = dice ? "dice" : prelu ? "prelu" : null;
     String given = request.peerOption(key).map(v -> v.trim().toLowerCase(Locale.ROOT)).orElse(null);
     String act = given != null ? given : shown != null ? shown : peerDefault;
     if (!Set.of("dice", "relu", "sigmoid", "prelu").contains(act)) {
-      throw new ImportRefusedException("deepctr-torch DIN: " + key + "=" + act + " has no seqrec counterpart "
+      throw new ImportRefusedException("deepctr-torch " + model + ": " + key + "=" + act + " has no seqrec counterpart "
           + "(seqrec serves dice, relu, sigmoid, prelu)");
     }
     boolean needsParams = act.equals("dice") || act.equals("prelu");
     if ((shown == null && needsParams) || (shown != null && !shown.equals(act))) {
-      throw new IllegalArgumentException("deepctr-torch DIN: " + key + " is " + act
+      throw new IllegalArgumentException("deepctr-torch " + model + ": " + key + " is " + act
           + (given != null ? " (-P)" : " (DeepCTR-Torch's default)") + " but the layers under '" + prefix
           + "activation_layers' " + (shown == null ? "hold no parameters" : "hold " + shown + " parameters")
           + "; set -P " + key + "=" + (shown == null ? "relu|sigmoid" : shown));
@@ -141,7 +142,7 @@ final class DeepCtrDin {
   }
 
   /** A DeepCTR-Torch {@code DNN} ({@code linears.i}, {@code activation_layers.i}) onto {@code <to>.hidden/act}. */
-  private static int[] mapDnn(CheckpointTensors ckpt, String prefix, String act, int in, String to,
+  static int[] mapDnn(CheckpointTensors ckpt, String prefix, String act, int in, String to,
                               SeqrecTensors out, Set<String> used) {
     List<Integer> layers = List.copyOf(ckpt.indices(prefix + "linears.", ".weight"));
     if (layers.isEmpty() || !layers.equals(java.util.stream.IntStream.range(0, layers.size()).boxed().toList())) {
@@ -179,7 +180,7 @@ final class DeepCtrDin {
   }
 
   /** Every parameter must have a place: a tensor left over is a layer seqrec would silently drop. */
-  private static void requireAllUsed(CheckpointTensors ckpt, Set<String> used) {
+  static void requireAllUsed(CheckpointTensors ckpt, Set<String> used, String model) {
     List<String> left = new ArrayList<>();
     for (String name : ckpt.names()) {
       if (!used.contains(name) && !name.endsWith("num_batches_tracked")) {
@@ -187,18 +188,18 @@ final class DeepCtrDin {
       }
     }
     if (!left.isEmpty()) {
-      throw new ImportRefusedException("deepctr-torch DIN: the checkpoint has parameters seqrec's din has no place "
-          + "for: " + left);
+      throw new ImportRefusedException("deepctr-torch " + model + ": the checkpoint has parameters seqrec's "
+          + model.toLowerCase(Locale.ROOT) + " has no place for: " + left);
     }
   }
 
-  private static void checkRank2(CheckpointTensors ckpt, String name, Tensor.F32 t) {
+  static void checkRank2(CheckpointTensors ckpt, String name, Tensor.F32 t) {
     if (t.shape().length != 2) {
       throw ckpt.mismatch("tensor '" + name + "' is " + t.describe() + ", expected an embedding table [rows, dim]");
     }
   }
 
-  private static boolean bool(ImportRequest request, String key, boolean defaultValue) {
+  static boolean bool(ImportRequest request, String key, boolean defaultValue) {
     String v = request.peerOption(key).map(s -> s.trim().toLowerCase(Locale.ROOT)).orElse(null);
     if (v == null) {
       return defaultValue;
@@ -211,7 +212,7 @@ final class DeepCtrDin {
     };
   }
 
-  private static String positive(String v, String key) {
+  static String positive(String v, String key) {
     try {
       int n = Integer.parseInt(v.trim());
       if (n > 0) {

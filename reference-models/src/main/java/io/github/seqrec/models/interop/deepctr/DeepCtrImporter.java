@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * DeepCTR-Torch ({@code deepctr_torch.models.DIN}) checkpoints: {@code torch.save(model.state_dict())}.
+ * DeepCTR-Torch ({@code deepctr_torch.models.DIN}, {@code DIEN}) checkpoints: {@code torch.save(model.state_dict())}.
  * DeepCTR-Torch keeps no configuration file, so widths and vocabularies come from the tensor
  * shapes and the constructor arguments the state dict does not record come as {@code -P}
  * settings under their DeepCTR-Torch names.
@@ -18,6 +18,8 @@ public final class DeepCtrImporter implements PeerImporter {
   static final String PEER = "deepctr-torch";
   static final Set<String> DIN_SETTINGS =
       Set.of("history_feature_list", "att_activation", "dnn_activation", "att_weight_normalization", "maxlen");
+  static final Set<String> DIEN_SETTINGS = Set.of("history_feature_list", "gru_type", "att_activation",
+      "dnn_activation", "att_weight_normalization", "maxlen");
 
   @Override
   public String peer() {
@@ -26,7 +28,7 @@ public final class DeepCtrImporter implements PeerImporter {
 
   @Override
   public List<String> models() {
-    return List.of("din");
+    return List.of("din", "dien");
   }
 
   @Override
@@ -37,7 +39,10 @@ public final class DeepCtrImporter implements PeerImporter {
         "-P att_activation=dice|relu|sigmoid|prelu (default: Dice when the checkpoint holds Dice parameters)",
         "-P dnn_activation=relu|sigmoid|prelu|dice (default: relu, DIN's default)",
         "-P att_weight_normalization=true|false (default false, DIN's default)",
-        "-P maxlen=N: the VarLenSparseFeat maxlen of the histories (default 100)");
+        "-P maxlen=N: the VarLenSparseFeat maxlen of the histories (default 100)",
+        "DIEN (--model dien): torch.save(model.state_dict()) of a DeepCTR-Torch DIEN; the same settings, and",
+        "-P gru_type=AUGRU|AGRU|AIGRU (required: the state dict does not record it; GRU is refused)",
+        "  DIEN's defaults: att_activation relu, dnn_activation relu, att_weight_normalization true");
   }
 
   @Override
@@ -55,6 +60,15 @@ public final class DeepCtrImporter implements PeerImporter {
           }
         }
         yield DeepCtrDin.map(request, CheckpointTensors.read(PEER, request.checkpoint()));
+      }
+      case "dien" -> {
+        for (String key : request.peerOptions().keySet()) {
+          if (!DIEN_SETTINGS.contains(key)) {
+            throw new IllegalArgumentException("deepctr-torch import: unknown DIEN setting -P " + key + "; known: "
+                + String.join(", ", new java.util.TreeSet<>(DIEN_SETTINGS)));
+          }
+        }
+        yield DeepCtrDien.map(request, CheckpointTensors.read(PEER, request.checkpoint()));
       }
       default -> throw new IllegalArgumentException("deepctr-torch import: no seqrec model '" + request.model() + "'");
     };
