@@ -13,6 +13,7 @@ import io.github.seqrec.models.HistoryField;
 import io.github.seqrec.models.ModelOption;
 import io.github.seqrec.models.ModelOptions;
 import io.github.seqrec.models.ModelSpec;
+import io.github.seqrec.models.TargetAttentionModel;
 import io.github.seqrec.models.SequentialModel;
 import io.github.seqrec.models.UserHistory;
 import io.github.seqrec.models.layers.CommonOptions;
@@ -52,7 +53,7 @@ import java.util.Arrays;
  * <p>Immutable and thread-safe; per-thread scratch from {@link #newWorkspace()}; scoring allocates
  * nothing after warm-up. Histories longer than {@code max_len} keep their most recent actions.
  */
-public final class Dien extends AbstractSequentialModel<Dien.Ws> {
+public final class Dien extends AbstractSequentialModel<Dien.Ws> implements TargetAttentionModel {
   /** The interest-evolution cell. */
   public enum GruType { AUGRU, AGRU, AIGRU }
 
@@ -248,12 +249,14 @@ public final class Dien extends AbstractSequentialModel<Dien.Ws> {
     }
   }
 
-  private void run(DienUserState state, Candidates candidates, Ws w, float[] logits, int logitsOff) {
+  /**
+   * The candidates' embeddings into {@code w.cand} and their attention over the interest states
+   * into {@code w.scores [c x n]} ({@code w} sized for the candidates).
+   */
+  private void interestAttention(DienUserState state, Candidates candidates, Ws w) {
     int c = candidates.count();
     int n = state.length();
     int d = emb.dim();
-    int h = hidden;
-    w.ensureCandidates(c);
     int[] cItems = candidates.itemIds();
     int[] cCates = candidates.categoryIds();
     for (int t = 0; t < c; t++) {
@@ -268,9 +271,41 @@ public final class Dien extends AbstractSequentialModel<Dien.Ws> {
     } else {
       // a[t, j] = softmax_j(h_j . (W e_t)): one C x H by H x n product
       Dense.linear(w.cand, 0, c, attention, w.query, 0, false);
-      Attention.targetScores(w.query, 0, c, states, 0, n, n, 1, h, 1f, null, 0, 0, 0, true, w.scores, 0,
+      Attention.targetScores(w.query, 0, c, states, 0, n, n, 1, hidden, 1f, null, 0, 0, 0, true, w.scores, 0,
           w.scoreScratch, 0);
     }
+  }
+
+  /**
+   * The weights {@code a_t} with which each candidate gates the interest evolution (AUGRU's update
+   * gate, AGRU's step, AIGRU's input): one per interest state, that is per kept history action.
+   */
+  @Override
+  public HistoryAttention attention(UserHistory history, Candidates candidates) {
+    int first = checkedFirstKept(history, candidates);
+    emb.checkHistory(history, first);
+    emb.checkCandidates(candidates);
+    int c = candidates.count();
+    Ws w = createWorkspace();
+    w.state.reset(history);
+    int n = w.state.length();
+    float[] weights = new float[c * n];
+    if (c > 0 && n > 0) {
+      w.ensureCandidates(c);
+      interestAttention(w.state, candidates, w);
+      System.arraycopy(w.scores, 0, weights, 0, c * n);
+    }
+    return new HistoryAttention(history.length() - n, n, c, weights, unit == null || unit.softmax());
+  }
+
+  private void run(DienUserState state, Candidates candidates, Ws w, float[] logits, int logitsOff) {
+    int c = candidates.count();
+    int n = state.length();
+    int d = emb.dim();
+    int h = hidden;
+    w.ensureCandidates(c);
+    interestAttention(state, candidates, w);
+    float[] states = state.statesArray();
     switch (gruType) {
       case AUGRU -> Recurrent.augruScan(evolution, states, 0, true, w.scores, 0, c, n, null, 0, null, 0,
           w.evolved, 0, null, 0, w.scanScratch, 0);

@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link TargetAttentionModel#attention} on the golden DIN and TIM: the weights cover the kept
+ * {@link TargetAttentionModel#attention} on the golden DIN, TIM and DIEN: the weights cover the kept
  * history, softmax rows sum to 1, the same action gets the same weight wherever DIN sees it, a
  * truncated history gives the weights of its kept part, and bad ids fail as {@code score} fails.
  */
@@ -27,7 +27,7 @@ class TargetAttentionTest {
   void softmaxRowsSumToOne() throws Exception {
     SplittableRandom random = new SplittableRandom(3);
     for (TargetAttentionModel model : new TargetAttentionModel[] {load("tim", Map.of()),
-        load("din", Map.of("softmax", "true"))}) {
+        load("din", Map.of("softmax", "true")), load("dien", Map.of())}) {
       for (int length : new int[] {1, 2, 9, 100}) {
         HistoryAttention att = model.attention(ModelTestKit.history(random, length), ModelTestKit.candidates(random, 7));
         assertThat(att.normalised()).isTrue();
@@ -67,7 +67,7 @@ class TargetAttentionTest {
   @Test
   void aTruncatedHistoryGivesTheWeightsOfItsKeptPart() throws Exception {
     SplittableRandom random = new SplittableRandom(11);
-    for (String name : new String[] {"din", "tim"}) {
+    for (String name : new String[] {"din", "tim", "dien"}) {
       TargetAttentionModel model = load(name, Map.of());
       int max = model.maxHistoryLength();
       UserHistory longer = ModelTestKit.history(random, max + 13);
@@ -85,7 +85,7 @@ class TargetAttentionTest {
   @Test
   void emptyHistoriesAndCandidatesGiveEmptyMapsAndBadIdsFailLikeScore() throws Exception {
     SplittableRandom random = new SplittableRandom(1);
-    for (String name : new String[] {"din", "tim"}) {
+    for (String name : new String[] {"din", "tim", "dien"}) {
       TargetAttentionModel model = load(name, Map.of());
       HistoryAttention none = model.attention(ModelTestKit.history(random, 0), ModelTestKit.candidates(random, 3));
       assertThat(none.length()).isZero();
