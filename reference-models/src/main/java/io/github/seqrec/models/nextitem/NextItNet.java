@@ -148,11 +148,16 @@ public final class NextItNet extends AbstractNextItemModel<NextItNet.Ws> {
 
   // ---------------------------------------------------------------- incremental user state
 
-  /** An empty user state (no action yet) for {@link #append}. */
+  /**
+   * An empty user state (no action yet) for {@link #append}.
+   *
+   * @throws IllegalStateException when the model reads RecBole's way ({@code read_at=window_end}):
+   *     the read row then depends on how much padding follows the history, so no state can grow
+   */
   public NextItNetState newState() {
     if (readAtWindowEnd) {
       // the read row's input then depends on how much padding follows the history: no state can be appended to
-      throw new UnsupportedOperationException("nextitnet: read_at=window_end (RecBole's reading) has no incremental"
+      throw new IllegalStateException("nextitnet: read_at=window_end (RecBole's reading) has no incremental"
           + " state; score the history instead");
     }
     return new NextItNetState(this, stack);
