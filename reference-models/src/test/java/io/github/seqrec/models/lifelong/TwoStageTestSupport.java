@@ -1,5 +1,6 @@
 package io.github.seqrec.models.lifelong;
 
+import io.github.seqrec.models.ModelTestKit;
 import io.github.seqrec.models.UserHistory;
 import io.github.seqrec.models.Candidates;
 import io.github.seqrec.models.SequentialModel;
@@ -86,9 +87,9 @@ public final class TwoStageTestSupport {
     }
     long id = Thread.currentThread().threadId();
     long least = Long.MAX_VALUE;
-    // at least 5 windows; in a fresh JVM (one per test class) C2 may need more: up to 30 s until one is clean
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    for (int window = 0; window < 5 || (least != 0 && System.nanoTime() < deadline); window++) {
+    // at least 5 windows, then as long as ModelTestKit.JitWatch says C2 may still be warming up
+    ModelTestKit.JitWatch jit = new ModelTestKit.JitWatch();
+    for (int window = 0; window < 5 || (least != 0 && jit.mayStillBeWarmingUp()); window++) {
       long before = bean.getThreadAllocatedBytes(id);
       for (int i = 0; i < calls; i++) {
         task.run();
