@@ -54,7 +54,8 @@ class Dice(nn.Module):
 
 
 def activation(kind, channels):
-    """'dice' | 'prelu' (nn.PReLU, one shared slope as DeepCTR-Torch) | 'relu' | 'sigmoid'."""
+    """'dice' | 'prelu' (nn.PReLU, one shared slope as DeepCTR-Torch) | 'relu' | 'sigmoid' | 'silu'
+    (x sigmoid(x): RecBole's Dice, whose alpha is a constant zero)."""
     if kind == "dice":
         return Dice(channels)
     if kind == "prelu":
@@ -63,6 +64,8 @@ def activation(kind, channels):
         return nn.ReLU()
     if kind == "sigmoid":
         return nn.Sigmoid()
+    if kind == "silu":
+        return nn.SiLU()
     raise ValueError(kind)
 
 

@@ -93,6 +93,12 @@ def build(hp=HPARAMS):
                hp.get("empty_softmax", "zero"), hp.get("mlp_input", "pooled_target_product"))
 
 
+# RecBole's form (its DIN imports): no softmax, sigmoid activation unit, final MLP in SiLU (RecBole's
+# Dice has a constant zero alpha; its batch norms fold into the linears), d_item = d_cate:
+# weights_silu.safetensors
+SILU_HPARAMS = dict(n_items=30, n_cates=6, d_item=4, d_cate=4, att_hidden="10,6", mlp_hidden="10,6",
+                    activation="silu", dice_eps=1e-8, softmax=False, max_len=12, att_activation="sigmoid")
+
 # The peers' form (FuxiCTR / DeepCTR-Torch imports), small: weights_peer.safetensors
 PEER_HPARAMS = dict(n_items=50, n_cates=8, d_item=8, d_cate=6, att_hidden="16,8", mlp_hidden="12,6",
                     activation="relu", dice_eps=1e-8, softmax=True, max_len=20, att_activation="dice",

@@ -140,6 +140,24 @@ def gen_din_peer():
                        {"weights": "weights_peer"})
 
 
+def gen_din_silu():
+    """RecBole's DIN form (SiLU final MLP, sigmoid activation unit, no softmax) on small weights."""
+    hp = din.SILU_HPARAMS
+    model = randomize(din.build(hp), generator(704))
+    save_weights("din", model, din.SOURCE, hp, file="weights_silu")
+    m64 = as_float64(model)
+    keys = ["hist_items", "hist_cates", "hist_len", "cand_items", "cand_cates"]
+    for n, (case, lengths, L, C) in enumerate(standard_cases(hp["max_len"])):
+        if case not in ("padded", "empty"):
+            continue
+        g = generator(7300 + n)
+        inputs = pick({**history(g, lengths, L, hp["n_items"], hp["n_cates"]),
+                       **candidates(g, len(lengths), C, hp["n_items"], hp["n_cates"])}, keys)
+        with torch.no_grad():
+            save_batch("din", "silu_" + case, inputs, expected_of(m64(**inputs)), din.SOURCE, hp,
+                       {"weights": "weights_silu"})
+
+
 def gen_dien():
     hp = dien.HPARAMS
     model = randomize(dien.build(hp), generator(702))
@@ -619,6 +637,7 @@ def main():
     self_checks()
     gen_din()
     gen_din_peer()
+    gen_din_silu()
     gen_dien()
     gen_dien_peer()
     gen_dien_mlp()

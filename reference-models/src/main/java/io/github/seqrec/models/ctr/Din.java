@@ -73,7 +73,7 @@ public final class Din extends AbstractSequentialModel<Din.Ws> implements Target
       .captures("the part of the history relevant to the candidate: an MLP activation unit weighs each past action "
           + "by its match with the candidate (no softmax), weighted-sum pooling, final MLP")
       .kernels("Attention (DIN activation unit, GEMM-split; optional masked softmax)", "Dense (MLP GEMMs)",
-          "Activations (Dice eval / PReLU / sigmoid / ReLU)")
+          "Activations (Dice eval / PReLU / sigmoid / ReLU / SiLU)")
       .fields(HistoryField.CATEGORY_IDS)
       .options(N_ITEMS, N_CATES, D_ITEM, D_CATE, ATT_HIDDEN, MLP_HIDDEN, ACTIVATION, DICE_EPS, SOFTMAX, MAX_LEN,
           ATT_ACTIVATION, SOFTMAX_SCALE, EMPTY_SOFTMAX, MLP_INPUT)

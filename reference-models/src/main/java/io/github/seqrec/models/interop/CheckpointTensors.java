@@ -116,4 +116,29 @@ public final class CheckpointTensors {
     }
     return new Tensor.F32(w.shape().clone(), out);
   }
+
+  /** {@code nn.BatchNorm1d}'s default eps. */
+  public static final double BATCH_NORM_EPS = 1e-5;
+
+  /**
+   * {@code BN(W x + b)} in eval form as one linear layer: per output channel {@code k},
+   * {@code s_k = gamma_k / sqrt(var_k + eps)}, {@code W'_k = s_k W_k},
+   * {@code b'_k = s_k (b_k - mean_k) + beta_k} (computed in double), with
+   * {@code nn.BatchNorm1d}'s default eps 1e-5 (FuxiCTR's MLP_Block, RecBole's MLPLayers).
+   */
+  public static Tensor.F32[] foldBatchNorm(Tensor.F32 w, Tensor.F32 b, Tensor.F32 gamma, Tensor.F32 beta,
+                                           Tensor.F32 mean, Tensor.F32 var) {
+    int rows = w.shape()[0];
+    int cols = w.shape()[1];
+    float[] weight = new float[rows * cols];
+    float[] bias = new float[rows];
+    for (int k = 0; k < rows; k++) {
+      double scale = gamma.data()[k] / Math.sqrt(var.data()[k] + BATCH_NORM_EPS);
+      for (int j = 0; j < cols; j++) {
+        weight[k * cols + j] = (float) (scale * w.data()[k * cols + j]);
+      }
+      bias[k] = (float) (scale * (b.data()[k] - mean.data()[k]) + beta.data()[k]);
+    }
+    return new Tensor.F32[] {new Tensor.F32(new int[] {rows, cols}, weight), new Tensor.F32(new int[] {rows}, bias)};
+  }
 }

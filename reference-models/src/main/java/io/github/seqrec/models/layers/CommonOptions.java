@@ -30,7 +30,7 @@ public final class CommonOptions {
   /** The hidden-layer activation of a model's MLPs, defaulting to {@code defaultValue}. */
   public static ModelOption<String> activation(String defaultValue) {
     return ModelOption.choice("activation", "hidden-layer activation of the MLPs", defaultValue,
-        "dice", "prelu", "sigmoid", "relu");
+        "dice", "prelu", "sigmoid", "relu", "silu");
   }
 
   /** The history bound ({@code max_len}): longer histories keep their most recent actions. */

@@ -55,12 +55,13 @@ public final class Mlp {
     return switch (kind) {
       case "relu" -> Activation.relu();
       case "sigmoid" -> Activation.sigmoid();
+      case "silu" -> Activation.silu();
       case "prelu" -> Activation.prelu(st.floats(prefix + ".weight", 1));
       case "dice" -> Activation.dice(st.floats(prefix + ".bn.running_mean", channels),
           st.floats(prefix + ".bn.running_var", channels), st.floats(prefix + ".bn.weight", channels),
           st.floats(prefix + ".bn.bias", channels), st.floats(prefix + ".alpha", channels), diceEps);
       default -> throw new IllegalArgumentException(
-          "activation must be relu, sigmoid, prelu or dice, got '" + kind + "'");
+          "activation must be relu, sigmoid, silu, prelu or dice, got '" + kind + "'");
     };
   }
 

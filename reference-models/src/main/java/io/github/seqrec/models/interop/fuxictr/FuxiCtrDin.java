@@ -161,9 +161,6 @@ final class FuxiCtrDin {
     return source;
   }
 
-  /** FuxiCTR's MLP_Block batch norm: {@code nn.BatchNorm1d} with its default eps. */
-  static final double BATCH_NORM_EPS = 1e-5;
-
   /**
    * A FuxiCTR {@code MLP_Block} ({@code nn.Sequential} of Linear, [BatchNorm,] activation,
    * dropout ..., Linear) onto seqrec's {@code <to>.hidden.i / act.i / out}. Module numbers come
@@ -197,7 +194,7 @@ final class FuxiCtrDin {
       if (hasNorm) {
         String n = prefix + normAt;
         int h = hidden[i];
-        Tensor.F32[] folded = foldBatchNorm(w, b, ckpt.f32(n + ".weight", h), ckpt.f32(n + ".bias", h),
+        Tensor.F32[] folded = CheckpointTensors.foldBatchNorm(w, b, ckpt.f32(n + ".weight", h), ckpt.f32(n + ".bias", h),
             ckpt.f32(n + ".running_mean", h), ckpt.f32(n + ".running_var", h));
         w = folded[0];
         b = folded[1];
@@ -223,25 +220,5 @@ final class FuxiCtrDin {
     out.linear(to + ".out", ckpt.f32(prefix + last + ".weight", 1, width), ckpt.f32(prefix + last + ".bias", 1));
   }
 
-  /**
-   * {@code BN(W x + b)} in eval form as one linear layer: per output channel {@code k},
-   * {@code s_k = gamma_k / sqrt(var_k + eps)}, {@code W'_k = s_k W_k},
-   * {@code b'_k = s_k (b_k - mean_k) + beta_k} (computed in double).
-   */
-  static Tensor.F32[] foldBatchNorm(Tensor.F32 w, Tensor.F32 b, Tensor.F32 gamma, Tensor.F32 beta, Tensor.F32 mean,
-                                    Tensor.F32 var) {
-    int rows = w.shape()[0];
-    int cols = w.shape()[1];
-    float[] weight = new float[rows * cols];
-    float[] bias = new float[rows];
-    for (int k = 0; k < rows; k++) {
-      double scale = gamma.data()[k] / Math.sqrt(var.data()[k] + BATCH_NORM_EPS);
-      for (int j = 0; j < cols; j++) {
-        weight[k * cols + j] = (float) (scale * w.data()[k * cols + j]);
-      }
-      bias[k] = (float) (scale * (b.data()[k] - mean.data()[k]) + beta.data()[k]);
-    }
-    return new Tensor.F32[] {new Tensor.F32(new int[] {rows, cols}, weight), new Tensor.F32(new int[] {rows}, bias)};
-  }
 
 }

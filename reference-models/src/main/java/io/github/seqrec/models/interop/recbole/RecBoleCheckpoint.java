@@ -20,11 +20,14 @@ final class RecBoleCheckpoint {
   private final Path path;
   private final Map<?, ?> config;
   private final Map<String, Tensor> stateDict;
+  /** {@code other_parameter}: the modules a model keeps out of its state dict, pickled whole (may be absent). */
+  private final Object otherParameter;
 
-  private RecBoleCheckpoint(Path path, Map<?, ?> config, Map<String, Tensor> stateDict) {
+  private RecBoleCheckpoint(Path path, Map<?, ?> config, Map<String, Tensor> stateDict, Object otherParameter) {
     this.path = path;
     this.config = config;
     this.stateDict = stateDict;
+    this.otherParameter = otherParameter;
   }
 
   static RecBoleCheckpoint read(Path path) throws IOException {
@@ -33,7 +36,8 @@ final class RecBoleCheckpoint {
       throw new IllegalArgumentException(path + ": not a RecBole checkpoint: expected the dict RecBole's Trainer saves"
           + " (keys config, epoch, state_dict, ...), got " + describe(ckpt.value()));
     }
-    return new RecBoleCheckpoint(path, finalConfig(path, top.get("config")), ckpt.stateDict("state_dict"));
+    return new RecBoleCheckpoint(path, finalConfig(path, top.get("config")), ckpt.stateDict("state_dict"),
+        top.get("other_parameter"));
   }
 
   /** {@code config.final_config_dict}: the Config object's {@code __dict__} entry (or a plain dict saved instead). */
@@ -51,6 +55,22 @@ final class RecBoleCheckpoint {
 
   Path path() {
     return path;
+  }
+
+  /**
+   * An attribute of a module RecBole saved under {@code other_parameter} (the context-aware models
+   * keep their embedding layer there, with the feature fields it embeds): the module's pickled
+   * {@code __dict__} entry {@code attribute}.
+   */
+  Object otherParameterAttribute(String module, String attribute) {
+    Object m = otherParameter instanceof Map<?, ?> modules ? modules.get(module) : null;
+    Object state = m instanceof TorchCheckpoint.Opaque o ? o.state() : null;
+    if (!(state instanceof Map<?, ?> fields) || !fields.containsKey(attribute)) {
+      throw new IllegalArgumentException(path + ": the checkpoint's other_parameter should hold RecBole's '" + module
+          + "' module with attribute '" + attribute + "' (as RecBole's Trainer saves it), got "
+          + describe(otherParameter instanceof Map<?, ?> modules ? modules.get(module) : otherParameter));
+    }
+    return fields.get(attribute);
   }
 
   /** The RecBole model class name the checkpoint was trained as ({@code config['model']}). */
@@ -116,6 +136,10 @@ final class RecBoleCheckpoint {
   private IllegalArgumentException wrongType(String key, String expected, Object got) {
     return new IllegalArgumentException(path + ": RecBole setting '" + key + "' should be " + expected + ", got "
         + describe(got));
+  }
+
+  boolean hasTensor(String name) {
+    return stateDict.containsKey(name);
   }
 
   /**

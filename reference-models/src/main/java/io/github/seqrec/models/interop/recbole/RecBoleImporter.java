@@ -34,6 +34,7 @@ public final class RecBoleImporter implements PeerImporter {
     m.put("fpmc", new Mapping("FPMC", FpmcMapping::map));
     m.put("caser", new Mapping("Caser", CaserMapping::map));
     m.put("nextitnet", new Mapping("NextItNet", NextItNetMapping::map));
+    m.put("din", new Mapping("DIN", DinMapping::map));
     return m;
   }
 
