@@ -39,6 +39,8 @@ DIN_EXPERIMENTS = [
     ("DIN_dice", dict(attention_hidden_activations="Dice", dnn_activations="ReLU", din_use_softmax=False)),
     ("DIN_dice_softmax", dict(attention_hidden_activations="Dice", dnn_activations="Dice", din_use_softmax=True)),
     ("DIN_relu", dict(attention_hidden_activations="ReLU", dnn_activations="ReLU", din_use_softmax=False)),
+    ("DIN_dice_bn", dict(attention_hidden_activations="Dice", dnn_activations="ReLU", din_use_softmax=False,
+                         batch_norm=True)),
 ]
 
 

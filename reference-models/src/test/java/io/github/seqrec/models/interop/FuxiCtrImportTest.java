@@ -34,7 +34,7 @@ class FuxiCtrImportTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"DIN_dice", "DIN_dice_softmax", "DIN_relu"})
+  @ValueSource(strings = {"DIN_dice", "DIN_dice_softmax", "DIN_relu", "DIN_dice_bn"})
   void dinScoresAsFuxiCtr(String expid) throws IOException {
     ImportedModel imported = PeerImports.importModel("fuxictr", request(expid, YAML, FEATURE_MAP));
     SequentialModel model = imported.load(Map.of());
@@ -117,12 +117,16 @@ class FuxiCtrImportTest {
     return file;
   }
 
+  /** The YAML's batch_norm must agree with the checkpoint: a DNN batch norm it does not announce is named. */
   @Test
-  void refusesBatchNormInTheDnn() throws IOException {
+  void batchNormTheConfigDoesNotAnnounceIsNamed() throws IOException {
     Path file = yaml("  din_target_field: [[item_id, cate_id]]\n  din_sequence_field: [[click_history, cate_history]]\n"
-        + "  batch_norm: true\n");
-    assertThatThrownBy(() -> PeerImports.importModel("fuxictr", request("DIN_dice", file, FEATURE_MAP)))
-        .isInstanceOf(ImportRefusedException.class).hasMessageContaining("batch_norm=True");
+        + "  attention_hidden_activations: Dice\n  batch_norm: false\n");
+    ImportRequest bnCheckpoint = new ImportRequest("din", DIR.resolve("DIN_dice_bn.model"), List.of(file, FEATURE_MAP),
+        Map.of("expid", "DIN_dice"));
+    assertThatThrownBy(() -> PeerImports.importModel("fuxictr", bnCheckpoint))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("batch_norm=False")
+        .hasMessageContaining("has a batch norm at");
   }
 
   @Test

@@ -18,8 +18,8 @@ import java.util.Set;
  * order with an activation unit over {@code [t; e; t - e; t * e]}; its Dice has a batch norm
  * without scale or shift (eps 1e-9); with {@code din_use_softmax} the weights are an unscaled
  * softmax, and an empty history spreads them over padding. Each of these maps onto a seqrec
- * option; what does not (other features, batch norm in the MLPs, an output activation on the
- * attention) is refused.
+ * option, and {@code batch_norm} (after each DNN linear layer) folds into that layer; what does
+ * not map (other features, an output activation on the attention) is refused.
  */
 final class FuxiCtrDin {
   private FuxiCtrDin() {}
@@ -58,8 +58,9 @@ final class FuxiCtrDin {
     out.put("emb.cate.weight", checkpoint.f32(EMB + target.get(1) + ".weight", nCates + 1, dim));
     int d = 2 * dim;
     mapMlp(checkpoint, ATT, attHidden, attAct, 4 * d, null, false, "att", out);
-    mapMlp(checkpoint, DNN, dnnHidden, dnnAct, 2 * d, dnnInputOrder(features, target, sequence, dim), false, "mlp",
-        out);
+    boolean batchNorm = config.bool("batch_norm", false);
+    mapMlp(checkpoint, DNN, dnnHidden, dnnAct, 2 * d, dnnInputOrder(features, target, sequence, dim), batchNorm,
+        "mlp", out);
 
     Map<String, String> options = PeerDinOptions.of(nItems, nCates, dim, dim, attHidden, dnnHidden, dnnAct, attAct,
         DICE_EPS, softmax);
@@ -69,6 +70,9 @@ final class FuxiCtrDin {
         + " its category; the histories are " + sequence.get(0) + " and " + sequence.get(1));
     if (attAct.equals("dice") || dnnAct.equals("dice")) {
       notes.add("Dice: FuxiCTR's batch norm has no scale or shift; written as scale 1, shift 0, eps 1e-9");
+    }
+    if (batchNorm) {
+      notes.add("batch_norm: each DNN batch norm folded into the linear layer before it");
     }
     notes.add("final MLP input columns reordered from the feature map's order to seqrec's [t; u]");
     if (softmax) {
@@ -130,10 +134,6 @@ final class FuxiCtrDin {
   }
 
   private static void refuseUnsupported(FuxiCtrConfig config) {
-    if (config.bool("batch_norm", false)) {
-      throw new ImportRefusedException("FuxiCTR " + config.expid() + ": batch_norm=True (batch norm after each "
-          + "DNN layer) has no seqrec counterpart in din's MLPs");
-    }
     if (config.raw("attention_output_activation") != null) {
       throw new ImportRefusedException("FuxiCTR " + config.expid() + ": attention_output_activation "
           + config.raw("attention_output_activation") + " has no seqrec counterpart (din's activation unit ends "
